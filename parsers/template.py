@@ -317,3 +317,24 @@ def active_columns(fmt: str, row_id: str) -> tuple[ColumnSpec, ...]:
         if row.id == row_id:
             return row.columns
     raise KeyError(f"{row_id!r} is not a row of table 二 in format {fmt}")
+
+
+# Header cells and notes printed in the official tables (the sample portal renders them from here).
+# The first header cell of every sub-table of table 二.
+ACTIVE_HEADER_LABEL: Final[str] = "信息内容"
+# The full note over table 三's totals column in fmt 2021; REQUEST_BALANCE_NOTE is its matching prefix.
+REQUEST_BALANCE_NOTE_TEXT: Final[str] = "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Report titles: how a listing link (or a page title) names the annual report, and its companion pages
+# ---------------------------------------------------------------------------------------------
+
+# A title naming the annual report says one of these (normalised) …
+REPORT_TITLE_WORDS: Final[tuple[str, ...]] = ("年度报告", "年报", "工作报告")
+# … and, for the words that other documents share (政府工作报告, 企业年报), which subject it reports on.
+DISCLOSURE_TITLE_WORDS: Final[tuple[str, ...]] = ("政府信息公开", "政务信息公开", "政务公开", "信息公开")
+# Companion pages filed beside the report that are not the report itself.
+INTERPRETATION_TITLE_WORDS: Final[tuple[str, ...]] = (
+    "政策解读", "解读", "图解", "一图读懂", "一图看懂", "一图了解", "图说",
+)

@@ -1,0 +1,185 @@
+"""Item pipelines, in order: keep the raw bytes → parse → store.
+
+The division of labour: the spider only fetches; RawStorePipeline keeps every fetched body on disk first
+(so anything can be re-parsed without re-crawling); ParsePipeline runs the parser library; DatabasePipeline
+writes documents, versions, reports and failures through crawler.store.Repository. The database writer
+switches itself off when the setting XXGK_DATABASE is "off" (the raw files are still kept).
+
+Between pipelines a FetchedDocument travels inside a ProcessedDocument that collects what each stage adds.
+FetchFailure items pass through to the database pipeline, which records them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.spiders import Spider
+
+from crawler import failures
+from crawler.failures import FetchFailure
+from crawler.items import FetchedDocument
+from parsers.model import ParsedReport
+
+log = logging.getLogger(__name__)
+
+RAW_DIR_SETTING = "XXGK_RAW_DIR"  # default: XXGK_DATA_DIR/raw
+DATABASE_SETTING = "XXGK_DATABASE"  # "off": crawl without a database
+DATABASE_URL_SETTING = "DATABASE_URL"  # overrides the environment's DATABASE_URL for this crawl
+
+
+@dataclass
+class ProcessedDocument:
+    doc: FetchedDocument
+    raw_path: str | None = None  # relative to the raw store root
+    parsed: ParsedReport | None = None
+    # Stages that went wrong record a failure here and let the item go on: the raw bytes are already kept.
+    failure: FetchFailure | None = None
+
+
+def _processed(item: Any) -> Any:
+    return ProcessedDocument(item) if isinstance(item, FetchedDocument) else item
+
+
+class RawStorePipeline:
+    def __init__(self, root: str) -> None:
+        from crawler.store import RawStore
+
+        self.store = RawStore(root)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RawStorePipeline:
+        from crawler.store import raw_dir
+
+        return cls(crawler.settings.get(RAW_DIR_SETTING) or str(raw_dir()))
+
+    def process_item(self, item: Any) -> Any:
+        item = _processed(item)
+        if not isinstance(item, ProcessedDocument):
+            return item
+        doc = item.doc
+        try:
+            sha256, item.raw_path = self.store.put(doc.body)
+        except OSError as exc:
+            item.failure = FetchFailure(doc.region_code, doc.url, failures.RAW_STORE, f"{type(exc).__name__}: {exc}")
+            log.error("could not keep the raw bytes of %s: %s", doc.url, exc)
+            return item
+        if sha256 != doc.sha256:
+            raise AssertionError(f"raw store hashed {doc.url} to {sha256}, the item says {doc.sha256}")
+        return item
+
+
+class ParsePipeline:
+    def process_item(self, item: Any) -> Any:
+        item = _processed(item)
+        if not isinstance(item, ProcessedDocument) or item.doc.role != "report":
+            return item
+        from parsers import parse_report
+
+        doc = item.doc
+        try:
+            item.parsed = parse_report(
+                doc.body,
+                url=doc.final_url,
+                content_type=doc.content_type,
+                published=doc.page_date or doc.listing_date,
+            )
+        except Exception as exc:  # the parser's contract says it never raises; keep the crawl going anyway
+            log.exception("parser crashed on %s", doc.final_url)
+            item.failure = FetchFailure(doc.region_code, doc.url, failures.PARSE_CRASH, f"{type(exc).__name__}: {exc}")
+        return item
+
+
+class DatabasePipeline:
+    """Documents, versions, reports and failures into Postgres; one crawl_runs row per crawl."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.enabled = str(crawler.settings.get(DATABASE_SETTING, "on")).strip().lower() not in (
+            "off", "0", "false", "no",
+        )
+        self.repo: Any = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DatabasePipeline:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    @property
+    def spider(self) -> Spider:
+        spider = self.crawler.spider
+        assert spider is not None
+        return spider
+
+    def open_spider(self) -> None:
+        if not self.enabled:
+            log.info("database off (%s=off): raw documents are kept, nothing is written to Postgres", DATABASE_SETTING)
+            return
+        from crawler.store import Repository, database_url, normalise_url, upgrade
+
+        configured = self.crawler.settings.get(DATABASE_URL_SETTING)
+        url = normalise_url(configured) if configured else database_url()
+        upgrade(url)
+        self.repo = Repository(url)
+        registry = getattr(self.spider, "registry", None)
+        if registry is not None:
+            self.repo.sync_regions(list(registry))
+        self.run_id = self.repo.start_run(self.spider.name, list(getattr(self.spider, "region_codes", [])))
+
+    def process_item(self, item: Any) -> Any:
+        stats = self.crawler.stats
+        assert stats is not None
+        if isinstance(item, FetchFailure):
+            self._record(item)
+            return item
+        item = _processed(item)
+        if not isinstance(item, ProcessedDocument):
+            return item
+        if item.failure is not None:
+            stats.inc_value(f"failures/{item.failure.reason}")
+            self._record(item.failure)
+        if self.repo is None or item.raw_path is None:
+            return item
+        from crawler.store import StoreError
+
+        doc = item.doc
+        try:
+            saved = self.repo.save_document(self.run_id, doc, item.raw_path)
+            stats.inc_value(f"documents/{saved.status}")
+            # save_report skips a version already stored by this parser version, so an unchanged page
+            # costs nothing, while a page first stored before it could be parsed gets its report now.
+            if item.parsed is not None and self.repo.save_report(saved, doc, item.parsed) is not None:
+                stats.inc_value("reports/saved")
+        except StoreError as exc:
+            stats.inc_value(f"failures/{failures.STORE}")
+            log.error("store refused %s: %s", doc.url, exc)
+            self._record(FetchFailure(doc.region_code, doc.url, failures.STORE, str(exc)))
+        return item
+
+    def _record(self, failure: FetchFailure) -> None:
+        if self.repo is None:
+            log.warning("failure (database off): %s %s: %s", failure.reason, failure.url, failure.detail)
+            return
+        self.repo.record_failure(self.run_id, failure.region_code, failure.url, failure.reason, failure.detail)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.repo is None:
+            return
+        silent = getattr(spider, "regions_without_report_links", lambda: [])()
+        for code in silent:
+            region = spider.registry.get(code)  # type: ignore[attr-defined]
+            listings = ", ".join(region.listings) if region else ""
+            self._record(
+                FetchFailure(code, listings, failures.NO_REPORT_LINKS, "the region's listings yielded no report link")
+            )
+        stats = self.crawler.stats
+        assert stats is not None
+        if self.run_id is not None:
+            self.repo.finish_run(self.run_id, reason, stats.get_stats())
+        self.repo.close()
+        self.repo = None

@@ -1,0 +1,71 @@
+"""Scrapy settings of the project. Every override states Scrapy's default and why it differs.
+
+Environment: XXGK_USER_AGENT (who is crawling, with a contact), SAMPLE_PORTAL_PORT, XXGK_DATABASE ("off" =
+no database), XXGK_RAW_DIR, DATABASE_URL / XXGK_DATA_DIR (read by crawler.store). Everything can also be
+overridden per crawl with `-s NAME=value`.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "xxgk"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Default: this same asyncio reactor (since Scrapy 2.7). Stated, not left to the default, because
+# scrapy-playwright and the spider's `async def start()` need it and a reactor installed elsewhere first
+# would otherwise be used silently.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Default: "Scrapy/VERSION (+https://scrapy.org)". Government portals answer 403 to anonymous clients and
+# their operators should be able to reach whoever crawls them: say who you are in XXGK_USER_AGENT.
+USER_AGENT = os.environ.get(
+    "XXGK_USER_AGENT",
+    "xxgk-annual-reports/0.1 (annual-report research crawler; set XXGK_USER_AGENT to your contact)",
+)
+
+# Default: False (the `startproject` template sets True). Obey robots.txt: most portals have none (404 = allow all).
+ROBOTSTXT_OBEY = True
+
+# Default: 8 per domain. Public crawlers that keep working against these portals stay at 2–3 per host.
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Default: 0. A steady half-second between requests to one host, randomised (RANDOMIZE_DOWNLOAD_DELAY).
+DOWNLOAD_DELAY = 0.5
+# Default: off. Slow down further when a portal's answers slow down.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0  # default 5.0: the fixed delay above is already polite
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # default 1.0, stated because it is the point of the setting
+
+# Default: [500, 502, 503, 504, 522, 524, 408, 429]. Back off on 429 and 5xx only; other 4xx (403 without a
+# Referer, 404, 412 WAF challenges) will not change on a retry and retrying them is impolite.
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524]
+# Default: 180 s. A government page that has not answered in a minute will not; the failure is recorded.
+DOWNLOAD_TIMEOUT = 60
+
+# Default: False. Scrapy's telnet console opens a port; nothing here needs it.
+TELNETCONSOLE_ENABLED = False
+# Default: True (Scrapy 2.19's remote-control endpoint). Off: a crawler need not listen on any port.
+REMOTE_CONTROL_ENABLED = False
+
+# Default: None (ASCII-escaped JSON). Feeds of Chinese titles should be readable.
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Default: {}. Raw bytes first, parse second, store last (see crawler/pipelines.py).
+ITEM_PIPELINES = {
+    "crawler.pipelines.RawStorePipeline": 100,
+    "crawler.pipelines.ParsePipeline": 200,
+    "crawler.pipelines.DatabasePipeline": 300,
+}
+
+# Project settings (not Scrapy's):
+# the port of the local sample portal named in the registry's sample rows as ${SAMPLE_PORTAL_PORT}
+SAMPLE_PORTAL_PORT = int(os.environ.get("SAMPLE_PORTAL_PORT") or 8800)
+# "off": crawl without a database (raw files are still kept)
+XXGK_DATABASE = os.environ.get("XXGK_DATABASE", "on")
+# where raw documents go; unset: XXGK_DATA_DIR/raw
+XXGK_RAW_DIR = os.environ.get("XXGK_RAW_DIR") or None
+# a database URL for this crawl; unset: DATABASE_URL from the environment, else the embedded Postgres
+DATABASE_URL = None
+# crawls of sample regions only relax politeness (loopback); False keeps the polite settings
+XXGK_SAMPLE_RELAX = True

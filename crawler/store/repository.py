@@ -1,0 +1,565 @@
+"""The repository: every write the crawler makes, and the reads the CLI needs.
+
+Each public method is one short transaction. Documents are versioned by content: the same URL with the same
+bytes is "unchanged" (only last_seen_at moves), new bytes make a new version and the old one is kept. A
+report's parsed rows (sections, the three tables, checks) are replaced as a whole for its current version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import Engine, case, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.items import FetchedDocument
+from crawler.store.database import make_engine
+from crawler.store.models import (
+    TABLE_COLUMNS,
+    TABLE_KEY_COLUMN,
+    TABLE_MODELS,
+    TABLE_ROW_IDS,
+    CheckResult,
+    CrawlFailure,
+    CrawlRun,
+    Document,
+    DocumentVersion,
+    Region,
+    Report,
+    ReportRequests,
+    ReportSection,
+)
+from parsers.model import Cell, Check, ParsedReport, RegionRef, Table, json_default
+from parsers.template import NA, NOT_APPLICABLE, SECTION_IDS, TABLE_IDS
+
+DocumentStatus = Literal["new", "changed", "unchanged"]
+
+# The request row whose total the summary reports as "requests received".
+_RECEIVED_ROW = "new_received"
+_RECEIVED_COLUMN = "total"
+
+
+class StoreError(ValueError):
+    """Input the store refuses: an unknown region, run or document, or a parse result off the contract."""
+
+
+@dataclass(frozen=True)
+class SavedDocument:
+    document_id: int
+    version_id: int
+    status: DocumentStatus
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    region_code: str
+    region_name: str
+    year: int | None
+    reports: int
+    requests_received: int | None  # Σ requests.new_received.total; None when no report states it
+    failed_checks: int
+
+
+class RegionLike(Protocol):
+    """What sync_regions reads from a registry region (crawler.registry.Region)."""
+
+    code: str
+    name: str
+
+
+def default_parser_version() -> str:
+    """`parsers.__version__` if the parser declares one, else the installed project's version."""
+    import parsers
+
+    declared = getattr(parsers, "__version__", None)
+    if isinstance(declared, str) and declared:
+        return declared
+    try:
+        return importlib.metadata.version("xxgk-annual-reports")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class Repository:
+    def __init__(self, url: str, *, parser_version: str | None = None) -> None:
+        self.engine: Engine = make_engine(url)
+        self.parser_version = parser_version or default_parser_version()
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # -----------------------------------------------------------------------------------------
+    # Regions and runs
+    # -----------------------------------------------------------------------------------------
+
+    def sync_regions(self, regions: Iterable[RegionLike]) -> None:
+        """Insert or update the registry's regions (never deletes: documents refer to them)."""
+        rows = [_region_row(region) for region in regions]
+        if not rows:
+            return
+        stmt = pg_insert(Region)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Region.code],
+            set_={col: stmt.excluded[col] for col in rows[0] if col != "code"} | {"updated_at": func.now()},
+        )
+        with self._transaction() as session:
+            session.execute(stmt, rows)
+
+    def start_run(self, spider: str, region_codes: list[str]) -> int:
+        with self._transaction() as session:
+            run = CrawlRun(spider=spider, region_codes=list(region_codes), started_at=_now())
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, finish_reason: str, stats: Mapping[str, Any]) -> None:
+        """Close a run. Its counts were kept as documents and failures were saved; `stats` (Scrapy's) is
+        stored as JSON, datetimes as ISO strings."""
+        with self._transaction() as session:
+            result = session.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == run_id)
+                .values(finished_at=_now(), finish_reason=finish_reason, stats=json_safe(dict(stats)))
+            )
+            if result.rowcount != 1:
+                raise StoreError(f"no crawl run {run_id}")
+
+    def record_failure(
+        self, run_id: int | None, region_code: str | None, url: str, reason: str, detail: str
+    ) -> None:
+        with self._transaction() as session:
+            session.add(
+                CrawlFailure(
+                    crawl_run_id=run_id, region_code=region_code, url=url, reason=reason, detail=detail
+                )
+            )
+            if run_id is not None:
+                self._count(session, run_id, CrawlRun.failures)
+
+    # -----------------------------------------------------------------------------------------
+    # Documents
+    # -----------------------------------------------------------------------------------------
+
+    def save_document(self, run_id: int | None, doc: FetchedDocument, raw_path: str) -> SavedDocument:
+        """Record a fetched document: "new" URL, "changed" content (a new or earlier version becomes
+        current, all versions kept) or "unchanged" (only last_seen_at moves; no new rows)."""
+        if doc.fetched_at.tzinfo is None:
+            raise StoreError(f"fetched_at of {doc.url} has no timezone (expected UTC-aware)")
+        if hashlib.sha256(doc.body).hexdigest() != doc.sha256:
+            raise StoreError(f"sha256 of {doc.url} does not match its body")
+        with self._transaction() as session:
+            if session.get(Region, doc.region_code) is None:
+                raise StoreError(
+                    f"region {doc.region_code!r} is not in the regions table (sync_regions first)"
+                )
+            parent_id = (
+                session.scalar(select(Document.id).where(Document.url == doc.parent_url))
+                if doc.parent_url
+                else None
+            )
+            inserted = session.scalar(
+                pg_insert(Document)
+                .values(
+                    url=doc.url,
+                    region_code=doc.region_code,
+                    role=doc.role,
+                    parent_url=doc.parent_url,
+                    parent_document_id=parent_id,
+                    first_seen_at=doc.fetched_at,
+                    last_seen_at=doc.fetched_at,
+                )
+                .on_conflict_do_nothing(index_elements=[Document.url])
+                .returning(Document.id)
+            )
+            if inserted is not None:
+                version_id = self._add_version(session, inserted, run_id, doc, raw_path)
+                session.execute(
+                    update(Document).where(Document.id == inserted).values(current_version_id=version_id)
+                )
+                saved = SavedDocument(inserted, version_id, "new")
+            else:
+                saved = self._revisit(session, run_id, doc, raw_path, parent_id)
+            if run_id is not None:
+                self._count(session, run_id, CrawlRun.items)
+                if doc.role == "report":
+                    self._count(session, run_id, getattr(CrawlRun, f"reports_{saved.status}"))
+            return saved
+
+    def _revisit(
+        self, session: Session, run_id: int | None, doc: FetchedDocument, raw_path: str, parent_id: int | None
+    ) -> SavedDocument:
+        document = session.scalars(select(Document).where(Document.url == doc.url).with_for_update()).one()
+        document.last_seen_at = max(document.last_seen_at, doc.fetched_at)
+        if document.parent_document_id is None and parent_id is not None:
+            document.parent_document_id = parent_id
+        current = session.get(DocumentVersion, document.current_version_id)
+        if current is not None and current.sha256 == doc.sha256:
+            return SavedDocument(document.id, current.id, "changed")
+        # Content A -> B -> A: the earlier version becomes current again rather than a duplicate.
+        version_id = session.scalar(
+            select(DocumentVersion.id).where(
+                DocumentVersion.document_id == document.id, DocumentVersion.sha256 == doc.sha256
+            )
+        )
+        if version_id is None:
+            version_id = self._add_version(session, document.id, run_id, doc, raw_path)
+        document.current_version_id = version_id
+        return SavedDocument(document.id, version_id, "changed")
+
+    @staticmethod
+    def _add_version(
+        session: Session, document_id: int, run_id: int | None, doc: FetchedDocument, raw_path: str
+    ) -> int:
+        version = DocumentVersion(
+            document_id=document_id,
+            sha256=doc.sha256,
+            raw_path=raw_path,
+            size=len(doc.body),
+            content_type=doc.content_type,
+            http_status=doc.status,
+            final_url=doc.final_url,
+            listing_url=doc.listing_url,
+            listing_title=doc.listing_title,
+            listing_date=doc.listing_date,
+            page_date=doc.page_date,
+            encoding=doc.encoding,
+            fetched_at=doc.fetched_at,
+            crawl_run_id=run_id,
+        )
+        session.add(version)
+        session.flush()
+        return version.id
+
+    @staticmethod
+    def _count(session: Session, run_id: int, column: Any) -> None:
+        result = session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values({column: column + 1}))
+        if result.rowcount != 1:
+            raise StoreError(f"no crawl run {run_id}")
+
+    # -----------------------------------------------------------------------------------------
+    # Reports
+    # -----------------------------------------------------------------------------------------
+
+    def save_report(
+        self, saved: SavedDocument, doc: FetchedDocument, parsed: ParsedReport, *, force: bool = False
+    ) -> int | None:
+        """Store the parse of the document's current version, replacing any earlier parse of it.
+
+        Returns the report id, or None when nothing was written: this version is already stored from the
+        same parser version (pass force=True to rewrite it anyway). Raises StoreError, writing nothing, when
+        `parsed` is off the contract (an unknown section, row or column id, a value of the wrong type).
+        """
+        sections = _section_rows(parsed.sections)
+        tables = {table_id: _table_rows(table_id, parsed.tables.get(table_id)) for table_id in TABLE_IDS}
+        unknown_tables = set(parsed.tables) - set(TABLE_IDS)
+        if unknown_tables:
+            raise StoreError(f"unknown table ids {sorted(unknown_tables)}")
+        checks = _check_rows(parsed.checks)
+
+        with self._transaction() as session:
+            document = session.get(Document, saved.document_id, with_for_update=True)
+            if document is None:
+                raise StoreError(f"no document {saved.document_id}")
+            if document.current_version_id != saved.version_id:
+                raise StoreError(
+                    f"version {saved.version_id} is not the current version of document {saved.document_id}"
+                )
+            report = session.scalars(
+                select(Report).where(Report.document_id == saved.document_id)
+            ).one_or_none()
+            if (
+                report is not None
+                and not force
+                and report.version_id == saved.version_id
+                and report.parser_version == self.parser_version
+            ):
+                return None
+            values = self._report_values(saved, doc, parsed)
+            if report is None:
+                report = Report(document_id=saved.document_id, **values)
+                session.add(report)
+                session.flush()
+            else:
+                for key, value in values.items():
+                    setattr(report, key, value)
+                for model in (ReportSection, CheckResult, *TABLE_MODELS.values()):
+                    session.execute(delete(model).where(model.report_id == report.id))  # type: ignore[attr-defined]
+            report_id = report.id
+
+            def with_id(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                return [{"report_id": report_id, **row} for row in rows]
+
+            session.execute(insert(ReportSection), with_id(sections))
+            for table_id, rows in tables.items():
+                if rows:
+                    session.execute(insert(TABLE_MODELS[table_id]), with_id(rows))
+            if checks:
+                session.execute(insert(CheckResult), with_id(checks))
+            return report_id
+
+    def _report_values(
+        self, saved: SavedDocument, doc: FetchedDocument, parsed: ParsedReport
+    ) -> dict[str, Any]:
+        return {
+            "version_id": saved.version_id,
+            "region_code": doc.region_code,
+            "organ": parsed.organ,
+            "year": parsed.year,
+            "title": parsed.title,
+            "region_name": parsed.region.name,
+            "parsed_region_code": parsed.region.code,
+            "publish_date": parsed.publish_date,
+            "sign_date": parsed.sign_date,
+            "format": parsed.format,
+            "script": parsed.script,
+            "kind": parsed.kind,
+            "warnings": list(parsed.warnings),
+            "legacy": None if parsed.legacy is None else json_safe(parsed.legacy),
+            "parsed_at": _now(),
+            "parser_version": self.parser_version,
+        }
+
+    def load_report(self, report_id: int) -> ParsedReport:
+        """A stored report read back as a ParsedReport (what cross-year checks and re-exports work on)."""
+        with self._sessions() as session:
+            report = session.get(Report, report_id)
+            if report is None:
+                raise StoreError(f"no report {report_id}")
+            sections: dict[str, str | None] = {
+                row.section_id: row.text
+                for row in session.scalars(select(ReportSection).where(ReportSection.report_id == report_id))
+            }
+            tables: dict[str, Table | None] = {
+                table_id: _read_table(session, table_id, report_id) for table_id in TABLE_IDS
+            }
+            checks = [
+                Check(row.check_id, row.ok, row.detail)
+                for row in session.scalars(
+                    select(CheckResult)
+                    .where(CheckResult.report_id == report_id)
+                    .order_by(CheckResult.check_id)
+                )
+            ]
+            return ParsedReport(
+                title=report.title,
+                organ=report.organ,
+                region=RegionRef(report.region_name, report.parsed_region_code),
+                year=report.year,
+                publish_date=report.publish_date,
+                sign_date=report.sign_date,
+                format=report.format,
+                script=report.script,
+                sections={sid: sections.get(sid) for sid in SECTION_IDS},
+                tables=tables,
+                checks=checks,
+                warnings=list(report.warnings),
+                kind="not_report" if report.kind == "not_report" else "report",
+                legacy=report.legacy,
+            )
+
+    # -----------------------------------------------------------------------------------------
+    # Summary (python -m crawler demo / summary)
+    # -----------------------------------------------------------------------------------------
+
+    def summary(self) -> list[SummaryRow]:
+        """Reports (kind "report") per crawl region and year, with requests received and failed checks."""
+        failed = (
+            select(CheckResult.report_id, func.count().label("n"))
+            .where(CheckResult.ok.is_(False))
+            .group_by(CheckResult.report_id)
+            .subquery()
+        )
+        received = getattr(ReportRequests, _RECEIVED_COLUMN)
+        stmt = (
+            select(
+                Report.region_code,
+                Region.name,
+                Report.year,
+                func.count(Report.id),
+                func.sum(received),
+                func.coalesce(func.sum(failed.c.n), 0),
+            )
+            .join(Region, Region.code == Report.region_code)
+            .outerjoin(
+                ReportRequests,
+                (ReportRequests.report_id == Report.id) & (ReportRequests.row_id == _RECEIVED_ROW),  # type: ignore[attr-defined]
+            )
+            .outerjoin(failed, failed.c.report_id == Report.id)
+            .where(Report.kind == "report")
+            .group_by(Report.region_code, Region.name, Report.year)
+            .order_by(Report.region_code, case((Report.year.is_(None), 1), else_=0), Report.year)
+        )
+        with self._sessions() as session:
+            return [
+                SummaryRow(code, name, year, int(n), None if req is None else int(req), int(bad))
+                for code, name, year, n, req, bad in session.execute(stmt)
+            ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Parse result -> rows
+# ---------------------------------------------------------------------------------------------
+
+
+def _section_rows(sections: Mapping[str, str | None]) -> list[dict[str, Any]]:
+    unknown = set(sections) - set(SECTION_IDS)
+    if unknown:
+        raise StoreError(f"unknown section ids {sorted(unknown)}")
+    # One row per contract section, so "absent" is stored, not inferred from a missing row.
+    return [
+        {"section_id": sid, "heading_present": sections.get(sid) is not None, "text": sections.get(sid)}
+        for sid in SECTION_IDS
+    ]
+
+
+def _table_rows(table_id: str, table: Table | None) -> list[dict[str, Any]]:
+    if table is None:
+        return []
+    key = TABLE_KEY_COLUMN[table_id]
+    specs = {spec.id: spec for spec in TABLE_COLUMNS[table_id]}
+    rows: list[dict[str, Any]] = []
+    for row_id, cells in table.items():
+        if row_id not in TABLE_ROW_IDS[table_id]:
+            raise StoreError(f"unknown {key} {row_id!r} in table {table_id}")
+        row: dict[str, Any] = {key: row_id}
+        raw: dict[str, str] = {}
+        for col_id, cell in cells.items():
+            spec = specs.get(col_id)
+            if spec is None:
+                raise StoreError(f"unknown column {col_id!r} in table {table_id}")
+            row[col_id] = _typed_value(spec.kind, cell, f"{table_id}.{row_id}.{col_id}")
+            raw[col_id] = _stored_raw(cell)
+        row["raw"] = raw
+        rows.append(row)
+    return rows
+
+
+def _typed_value(kind: str, cell: Cell, where: str) -> int | Decimal | None:
+    value = cell.value
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value == NA:
+            return None
+        raise StoreError(f"{where}: text value {value!r} where a number, {NA!r} or blank is expected")
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise StoreError(f"{where}: value of type {type(value).__name__}")
+    if kind == "decimal":
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite() or value != value.to_integral_value():
+            raise StoreError(f"{where}: {value} is not an integer")
+        return int(value)
+    return value
+
+
+def _stored_raw(cell: Cell) -> str:
+    # An n/a cell must never read back as blank: if the parser kept no text for it, store the marker.
+    if cell.value == NA and cell.raw == "":
+        return NA
+    return cell.raw
+
+
+def _check_rows(checks: Iterable[Check]) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for check in checks:
+        if check.id in rows:
+            raise StoreError(f"check {check.id!r} appears twice")
+        rows[check.id] = {"check_id": check.id, "ok": check.ok, "detail": check.detail}
+    return list(rows.values())
+
+
+def _read_table(session: Session, table_id: str, report_id: int) -> Table | None:
+    model = TABLE_MODELS[table_id]
+    key = TABLE_KEY_COLUMN[table_id]
+    table: Table = {}
+    for row in session.scalars(select(model).where(model.report_id == report_id)):  # type: ignore[attr-defined]
+        table[getattr(row, key)] = {
+            col_id: Cell(_read_value(getattr(row, col_id), raw), raw) for col_id, raw in row.raw.items()
+        }
+    # Tables are stored without a presence flag: no rows reads back as "table absent" (None).
+    return table or None
+
+
+def _read_value(value: int | Decimal | None, raw: str) -> int | Decimal | str | None:
+    if value is None and raw in NOT_APPLICABLE:
+        return NA
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _first_attr(obj: object, names: tuple[str, ...], default: Any = None) -> Any:
+    for name in names:
+        if hasattr(obj, name):
+            return getattr(obj, name)
+    return default
+
+
+def _region_row(region: RegionLike) -> dict[str, Any]:
+    """A regions row from a registry region; the registry's field names (parent, portal, listings, sample)
+    and the table's (parent_code, portal_url, listing_urls, is_sample) are both accepted."""
+    code = str(region.code)
+    sample = _first_attr(region, ("is_sample", "sample"))
+    return {
+        "code": code,
+        "name": region.name,
+        "parent_code": _first_attr(region, ("parent_code", "parent")),
+        "level": _first_attr(region, ("level",)),
+        "portal_url": _first_attr(region, ("portal_url", "portal")),
+        "family": _first_attr(region, ("family",)),
+        "listing_urls": list(_first_attr(region, ("listing_urls", "listings"), ()) or ()),
+        "params": json_safe(dict(_first_attr(region, ("params",), {}) or {})),
+        # 99xxxx is outside the national code space: only sample regions use it.
+        "is_sample": bool(sample) if sample is not None else code.startswith("99"),
+    }
+
+
+def json_safe(value: Any) -> Any:
+    """`value` as plain JSON data: datetimes/dates as ISO strings, Decimals as numbers, sets and tuples as
+    lists, non-finite floats and anything else as strings (Scrapy stats hold datetimes and the odd object)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return [json_safe(v) for v in items]
+    if isinstance(value, Decimal) and not value.is_finite():
+        return str(value)
+    if isinstance(value, (Decimal, dt.date, dt.datetime)):
+        return json.loads(json.dumps(value, default=json_default))
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return str(value)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,596 @@
+"""Bytes -> Document: charset sniffing, HTML or plain text -> body blocks with page chrome removed.
+
+The body is read into `Line`s and `Grid`s in document order (see parsers.blocks). Government pages put the
+report inside a known container (.TRS_Editor, #zoom, …) surrounded by navigation, breadcrumbs, share
+buttons and footers; the visible metadata block (发布时间…) often sits outside the container and is kept
+apart in `header_text` for parsers.metadata. `load` never raises: unreadable input gives an empty
+Document with a warning.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import charset_normalizer
+import lxml.etree
+import lxml.html
+
+from parsers.blocks import Block, Grid, Line
+from parsers.normalize import normalize_text
+
+__all__ = [
+    "Block",
+    "Document",
+    "DocumentType",
+    "Grid",
+    "Line",
+    "decode_html",
+    "from_html",
+    "is_meta_line",
+    "load",
+    "sniff_type",
+]
+
+DocumentType = Literal["html", "text", "pdf", "docx", "doc", "image", "binary", "empty"]
+
+
+@dataclass
+class Document:
+    blocks: list[Block]  # the body, page chrome removed
+    raw_text: str  # the body text before normalisation (for script detection)
+    title: str | None  # ArticleTitle meta, <title>, or the first line; raw
+    metas: dict[str, str]  # HTML meta name -> content (ArticleTitle, PubDate, SiteIDCode…)
+    encoding: str | None  # the charset used to decode
+    warnings: list[str] = field(default_factory=list)
+    # The page's visible metadata lines (发布时间: …, 信息提供日期: …), normalised; kept out of `blocks`.
+    header_text: str = ""
+    type: DocumentType = "html"
+
+
+def _empty(warning: str, doc_type: DocumentType, encoding: str | None = None) -> Document:
+    return Document([], "", None, {}, encoding, [warning], "", doc_type)
+
+
+# ---------------------------------------------------------------------------------------------
+# Type sniffing
+# ---------------------------------------------------------------------------------------------
+
+_MAGIC: tuple[tuple[bytes, DocumentType], ...] = (
+    (b"%PDF", "pdf"),
+    (b"PK\x03\x04", "docx"),  # OOXML (and any zip); told apart later when DOCX support lands
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "doc"),  # OLE2: DOC, WPS, XLS
+    (b"\x89PNG", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"GIF8", "image"),
+    (b"BM", "image"),
+    (b"II*\x00", "image"),
+    (b"MM\x00*", "image"),
+)
+_HTML_SNIFF = re.compile(rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|table|br)\b", re.I)
+
+
+def sniff_type(data: bytes, content_type: str | None = None) -> DocumentType:
+    """What the bytes are: magic numbers (servers mislabel attachments), then Content-Type, then tags."""
+    head = data[:1024].lstrip()
+    if not head:
+        return "empty"
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image"
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if mime == "text/plain":
+        return "text"
+    if _HTML_SNIFF.search(data[:4096]):
+        return "html"
+    # NUL bytes do not occur in text in any of the charsets pages use (UTF-16 aside, which has a BOM).
+    if b"\x00" in data[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"
+    return "text"
+
+
+# ---------------------------------------------------------------------------------------------
+# Charset
+# ---------------------------------------------------------------------------------------------
+
+_CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+_META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_MAX_DAMAGE = 200  # at most one replaced character in this many
+# GB2312 and GBK pages routinely contain characters only GB18030 (their superset) has.
+_GB_FAMILY = frozenset({"gb2312", "gbk", "gb18030", "hz", "cp936", "euc_cn", "x-gbk"})
+
+
+def _codec(name: str) -> str | None:
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return "gb18030" if codec in _GB_FAMILY or name.lower() in _GB_FAMILY else codec
+
+
+def _single_byte(codec: str) -> bool:
+    return codec in ("latin-1", "iso8859-1", "cp1252", "ascii") or codec.startswith(("iso8859", "cp125"))
+
+
+def declared_charset(data: bytes, content_type: str | None) -> str | None:
+    """The charset the server (Content-Type) or the page (<meta charset>, http-equiv) declares."""
+    if content_type:
+        m = _CT_CHARSET.search(content_type)
+        if m:
+            return m.group(1).lower()
+    m2 = _META_CHARSET.search(data[:8192])
+    if m2:
+        return m2.group(1).decode("ascii", "replace").lower()
+    return None
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """(text, encoding): decode a page whatever its (mis)declaration says.
+
+    Order: a BOM; the bytes being valid UTF-8 (a GBK page is practically never valid UTF-8, while UTF-8 bytes
+    often also decode "successfully" as GBK, so a strict UTF-8 success outranks a declaration); the declared
+    charset, strictly (single-byte declarations such as iso-8859-1 are ignored: they decode anything and on
+    these sites are always wrong); GB18030 (superset of GBK/GB2312); charset-normalizer; UTF-8 with
+    replacement characters as the last resort.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name.replace("-sig", "")
+            except UnicodeDecodeError:
+                break
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    declared = declared_charset(data, content_type)
+    codec = _codec(declared) if declared else None
+    if codec and codec != "utf-8" and not _single_byte(codec):
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    # A page of one charset with a few broken bytes (truncated downloads, pasted fragments): the
+    # charset that leaves the fewest replacement characters, if they are rare.
+    damaged = min(
+        ((data.decode(name, errors="replace"), name) for name in ("utf-8", "gb18030")),
+        key=lambda pair: pair[0].count("\ufffd"),
+    )
+    if damaged[0].count("\ufffd") * _MAX_DAMAGE <= len(damaged[0]):
+        return damaged
+    best = charset_normalizer.from_bytes(data).best()
+    if best is not None:
+        return str(best), best.encoding
+    return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+# ---------------------------------------------------------------------------------------------
+# Page chrome and the visible metadata block
+# ---------------------------------------------------------------------------------------------
+
+# Labels of the visible metadata block printed above or beside the body (normalised forms).
+META_LABELS: tuple[str, ...] = (
+    "发布时间", "发布日期", "信息提供日期", "发文日期", "成文日期", "生成日期", "更新时间", "公开日期",
+    "索引号", "发布机构", "发文机关", "信息来源", "来源", "时效性", "主题分类", "文号", "发文字号",
+    "浏览次数", "点击数", "访问量", "阅读次数", "作者", "时间", "日期",
+)
+_META_LINE = re.compile(
+    r"^\s*[\[【(]?\s*(?:" + "|".join(META_LABELS) + r")\s*[:：]\s*\S", re.I
+)
+_META_LINE_MAX = 160
+
+# Whole lines that are page furniture (after removing | separators and brackets).
+_CHROME_TOKENS = frozenset({
+    "打印此页", "关闭窗口", "打印本页", "关闭本页", "打印", "关闭", "打印页面", "关闭页面", "返回顶部",
+    "扫一扫在手机打开当前页", "扫一扫在手机上打开当前页", "分享到", "分享", "收藏", "繁體版", "繁体版",
+    "简体版", "无障碍", "长者版", "网站地图", "字体", "字号", "大", "中", "小", "默认", "保存", "上一篇",
+    "下一篇", "微信", "微博", "QQ空间", "QQ", "[]", "【】", "返回", "顶部", "纠错", "我要纠错", "相关链接",
+    "视力保护色",
+})
+_CHROME_TOKEN_SPLIT = re.compile(r"[\s|｜:：\[\]【】()（）,，/·>＞]+")
+_BREADCRUMB = re.compile(r"^\s*(当前位置|您的位置|您现在的位置|你的位置|你现在的位置|所在位置)\s*[:：]?")
+_FOOTER = re.compile(r"主办单位|承办单位|版权所有|ICP备|网站标识码|公网安备|技术支持\s*[:：]")
+_FOOTER_AFTER = 20  # body characters before a footer line means the page's end, not a site banner
+_PIPE_RUN = re.compile(r"\s*\|(?:\s*\|){9,}\s*")  # layout-table residue; a real table row has ≤ 10 cells
+
+
+def is_meta_line(text: str) -> bool:
+    """A short line of the visible metadata block (发布时间: …), not report text."""
+    return len(text) <= _META_LINE_MAX and bool(_META_LINE.match(text))
+
+
+def _is_chrome(text: str) -> bool:
+    stripped = text.strip(" |")
+    if not stripped:
+        return False
+    if _BREADCRUMB.match(stripped) and len(stripped) <= 120:
+        return True
+    if len(stripped) <= 60:
+        tokens = [t for t in _CHROME_TOKEN_SPLIT.split(stripped) if t]
+        if tokens and all(t in _CHROME_TOKENS for t in tokens):
+            return True
+    return False
+
+
+def _is_footer(text: str) -> bool:
+    return len(text) <= 200 and bool(_FOOTER.search(text))
+
+
+_SITE_ID_CODE = re.compile(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{10})")
+
+
+@dataclass
+class _LineSink:
+    """Collects body lines and, separately, metadata lines and the raw text."""
+
+    lines: list[Block] = field(default_factory=list)
+    raw: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    footer_codes: list[str] = field(default_factory=list)
+    in_footer: bool = False
+
+    def add_line(self, raw_text: str) -> None:
+        raw_text = _PIPE_RUN.sub(" ", raw_text).strip()
+        if not raw_text:
+            return
+        text = normalize_text(raw_text).strip()
+        if not text:
+            return
+        site_id = _SITE_ID_CODE.search(text)
+        if site_id:
+            self.footer_codes.append(site_id.group(1))
+        if self.in_footer:
+            return
+        if _is_footer(text):
+            # Past the first footer line at the end of a page only more footer follows (contact lines).
+            self.in_footer = self._body_chars() > _FOOTER_AFTER
+            return
+        if _is_chrome(text):
+            return
+        if is_meta_line(text) and not self._has_body_text():
+            self.header.append(text)
+            return
+        self.lines.append(Line(text))
+        self.raw.append(raw_text)
+
+    def add_grid(self, rows: list[list[str]], raw_cells: list[str]) -> None:
+        if self.in_footer or not rows:
+            return
+        self.lines.append(Grid(rows))
+        self.raw.extend(raw_cells)
+
+    def _body_chars(self) -> int:
+        return sum(len(b.text) for b in self.lines if isinstance(b, Line))
+
+    def _has_body_text(self) -> bool:
+        # The metadata block precedes the report text; a 时间: line deep in the body is text.
+        return self._body_chars() > 300
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain text
+# ---------------------------------------------------------------------------------------------
+
+
+def _load_text(text: str, encoding: str | None, warnings: list[str]) -> Document:
+    sink = _LineSink()
+    for raw_line in text.splitlines():
+        sink.add_line(raw_line)
+    blocks = sink.lines
+    title = next((b.text for b in blocks if isinstance(b, Line) and b.text.strip(" |")), None)
+    metas: dict[str, str] = {}
+    if sink.footer_codes:
+        metas["SiteIDCode"] = sink.footer_codes[0]
+    if not blocks:
+        warnings.append("empty document: no text found")
+    header = "\n".join(sink.header)
+    return Document(blocks, "\n".join(sink.raw), title, metas, encoding, warnings, header, "text")
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML
+# ---------------------------------------------------------------------------------------------
+
+_BODY_CONTAINERS: tuple[tuple[str, str], ...] = (
+    ("class", "TRS_Editor"),
+    ("id", "zoom"),
+    ("id", "ivs_content"),
+    ("class", "xxgk_content"),
+    ("class", "zw-content"),
+    ("class", "article-content"),
+    ("id", "zoomcon"),
+    ("class", "article"),
+)
+_DROP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "nav",
+    "select", "option", "button", "input", "textarea", "form", "head", "map", "audio", "video",
+})
+_CHROME_ATTR = re.compile(
+    r"(^|[\s_-])(nav|navbar|menu|breadcrumb|crumbs?|position|location|share|bdshare|footer|foot|"
+    r"copyright|print|toolbar|sidebar|topbar|header-top|wza|fontsize|font-size|qrcode|ewm)($|[\s_-])",
+    re.I,
+)
+_BLOCK_TAGS = frozenset({
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "section",
+    "article", "header", "footer", "aside", "blockquote", "pre", "center", "tr", "td", "th", "caption",
+    "table", "tbody", "thead", "tfoot", "hr", "address", "figure", "figcaption", "main", "body",
+})
+_WORD_CONDITIONALS = (
+    # downlevel-hidden Word blocks (<xml>, VML): wholly invisible
+    re.compile(r"<!--\[if [^\]]*\]>.*?<!\[endif\]-->", re.S | re.I),
+    # downlevel-revealed markers: drop the markers, keep what they wrap (list numbers are visible text)
+    re.compile(r"<!--\[if [^\]]*\]-->|<!--\[endif\]-->|<!\[if [^\]]*\]>|<!\[endif\]>", re.I),
+)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_WS = re.compile(r"[\s\u00a0\u3000]+")
+_NUMERIC_CELL = re.compile(r"^[+-]?\d+(?:[.,]\d+)?%?$")
+_LAYOUT_CELL_CHARS = 100  # a data table's cells are labels and numbers, never paragraphs
+
+
+def _attr_has(el: lxml.html.HtmlElement, attr: str, value: str) -> bool:
+    got = el.get(attr)
+    if not got:
+        return False
+    return value in got.split() if attr == "class" else got == value
+
+
+def _is_chrome_element(el: lxml.html.HtmlElement) -> bool:
+    if el.tag in _DROP_TAGS:
+        return True
+    marker = f"{el.get('class', '')} {el.get('id', '')}"
+    if marker.strip() and _CHROME_ATTR.search(marker):
+        return True
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
+def _find_container(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    for attr, value in _BODY_CONTAINERS:
+        for el in root.iter():
+            if (
+                isinstance(el, lxml.html.HtmlElement)
+                and _attr_has(el, attr, value)
+                and len(_WS.sub("", el.text_content())) >= 20
+            ):
+                return el
+    body = root.find(".//body")
+    return body if body is not None else root
+
+
+def _cell_text(cell: lxml.html.HtmlElement) -> str:
+    parts: list[str] = []
+
+    def walk(el: lxml.html.HtmlElement) -> None:
+        if el.tag in ("script", "style"):
+            if el.tail:
+                parts.append(el.tail)
+            return
+        if el.tag == "br" or (el.tag in _BLOCK_TAGS and el is not cell):
+            parts.append(" ")
+        if isinstance(el.tag, str) and el.text:
+            parts.append(el.text)
+        for child in el:
+            walk(child)
+        if el is not cell and el.tail:
+            parts.append(el.tail)
+
+    walk(cell)
+    return _WS.sub(" ", "".join(parts)).strip()
+
+
+def _own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The table's rows, not those of tables nested in its cells."""
+    return [tr for tr in table.iter("tr") if next(tr.iterancestors("table"), None) is table]
+
+
+def _span(value: str | None, limit: int) -> int:
+    try:
+        n = int((value or "1").strip())
+    except ValueError:
+        return 1
+    return max(1, min(n, limit))
+
+
+def expand_table(table: lxml.html.HtmlElement) -> tuple[list[list[str]], list[str]]:
+    """(rows, raw cell texts): rowspan/colspan expanded so a merged cell's text fills every slot it covers."""
+    rows = _own_rows(table)
+    grid: dict[tuple[int, int], str] = {}
+    raw_cells: list[str] = []
+    width = 0
+    for r, tr in enumerate(rows):
+        c = 0
+        for cell in tr:
+            if cell.tag not in ("td", "th"):
+                continue
+            while (r, c) in grid:
+                c += 1
+            raw = _cell_text(cell)
+            raw_cells.append(raw)
+            text = normalize_text(raw).strip()
+            rowspan_attr = cell.get("rowspan")
+            rowspan = len(rows) - r if rowspan_attr is not None and rowspan_attr.strip() == "0" else _span(
+                rowspan_attr, len(rows) - r
+            )
+            colspan = _span(cell.get("colspan"), 1000)
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    grid.setdefault((r + dr, c + dc), text)
+            c += colspan
+            width = max(width, c)
+    out: list[list[str]] = []
+    for r in range(len(rows)):
+        row = [grid.get((r, c), "") for c in range(width)]
+        if any(row):
+            out.append(row)
+    return out, raw_cells
+
+
+def _is_layout_table(table: lxml.html.HtmlElement) -> bool:
+    if any(True for _ in table.iter("table") if _ is not table):
+        return True
+    cells = [cell for tr in _own_rows(table) for cell in tr if cell.tag in ("td", "th")]
+    if len(cells) <= 1:
+        return True
+    texts = [_cell_text(cell) for cell in cells]
+    numeric = sum(1 for t in texts if _NUMERIC_CELL.match(t.replace(" ", "")))
+    return numeric == 0 and max(len(t) for t in texts) > _LAYOUT_CELL_CHARS
+
+
+class _HtmlWalker:
+    def __init__(self, sink: _LineSink) -> None:
+        self.sink = sink
+        self.buffer: list[str] = []
+
+    def flush(self) -> None:
+        text = _WS.sub(" ", "".join(self.buffer)).strip()
+        self.buffer = []
+        if text:
+            self.sink.add_line(text)
+
+    def walk(self, el: lxml.html.HtmlElement, top: bool = False) -> None:
+        if not isinstance(el.tag, str):  # comments, processing instructions: only their tail is text
+            if el.tail and not top:
+                self.buffer.append(el.tail)
+            return
+        if not top and _is_chrome_element(el):
+            if el.tail:
+                self.buffer.append(el.tail)
+            return
+        if el.tag == "table" and not _is_layout_table(el):
+            self.flush()
+            rows, raw_cells = expand_table(el)
+            self.sink.add_grid(rows, raw_cells)
+        else:
+            block = el.tag in _BLOCK_TAGS
+            if block or el.tag == "br":
+                self.flush()
+            if el.text and el.tag != "br":
+                self.buffer.append(el.text)
+            for child in el:
+                self.walk(child)
+            if block:
+                self.flush()
+        if el.tail and not top:
+            self.buffer.append(el.tail)
+
+
+def _header_lines(root: lxml.html.HtmlElement, container: lxml.html.HtmlElement) -> list[str]:
+    """Visible metadata lines outside the body container (发布日期 blocks beside the title)."""
+    sink = _LineSink()
+    walker = _HtmlWalker(sink)
+
+    def walk_outside(el: lxml.html.HtmlElement) -> None:
+        if el is container or not isinstance(el.tag, str) or el.tag in ("script", "style", "head"):
+            return
+        if el.tag in _BLOCK_TAGS or el.tag == "br":
+            walker.flush()
+        if el.text:
+            walker.buffer.append(el.text)
+        for child in el:
+            walk_outside(child)
+            if child.tail:
+                walker.buffer.append(child.tail)
+        if el.tag in _BLOCK_TAGS:
+            walker.flush()
+
+    walk_outside(root)
+    walker.flush()
+    out: list[str] = []
+    for text in [b.text for b in sink.lines if isinstance(b, Line)] + sink.header:
+        out.extend(_split_meta_fields(text))
+    return out
+
+
+_META_FIELD_START = re.compile(r"(?<=[\s|,，;；])(?=(?:" + "|".join(META_LABELS) + r")\s*[:：])")
+
+
+def _split_meta_fields(text: str) -> list[str]:
+    """'索引号:… 发布日期:2023-02-14 来源:…' -> the fields that are metadata."""
+    if len(text) > 400:
+        return []
+    return [f.strip() for f in _META_FIELD_START.split(text) if is_meta_line(f.strip())]
+
+
+def _metas(root: lxml.html.HtmlElement) -> dict[str, str]:
+    metas: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or "").strip()
+        content = (meta.get("content") or "").strip()
+        if name and content and name not in metas:
+            metas[name] = content
+    return metas
+
+
+def from_html(text: str, encoding: str | None = None, warnings: list[str] | None = None) -> Document:
+    """A Document from already decoded HTML (the crawler has decoded the page once already)."""
+    warnings = [] if warnings is None else warnings
+    for pattern in _WORD_CONDITIONALS:
+        text = pattern.sub("", text)
+    text = _XML_DECL.sub("", text)
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        warnings.append(f"unreadable HTML: {exc}")
+        return Document([], "", None, {}, encoding, warnings, "", "html")
+    metas = _metas(root)
+    title_el = root.find(".//title")
+    page_title = _WS.sub(" ", title_el.text or "").strip() if title_el is not None else ""
+    container = _find_container(root)
+    sink = _LineSink()
+    walker = _HtmlWalker(sink)
+    walker.walk(container, top=True)
+    walker.flush()
+    header = [*_header_lines(root, container), *sink.header] if container is not root else sink.header
+    if sink.footer_codes and "SiteIDCode" not in metas:
+        metas["SiteIDCode"] = sink.footer_codes[0]
+    title = metas.get("ArticleTitle") or page_title or next(
+        (b.text for b in sink.lines if isinstance(b, Line)), None
+    )
+    if not sink.lines:
+        warnings.append("empty document: no body text found")
+    raw = "\n".join(sink.raw)
+    return Document(sink.lines, raw, title, metas, encoding, warnings, "\n".join(header), "html")
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry
+# ---------------------------------------------------------------------------------------------
+
+
+def load(data: bytes, content_type: str | None = None) -> Document:
+    """Read a fetched document's body into blocks. Never raises: bad input yields warnings."""
+    doc_type = sniff_type(data, content_type)
+    if doc_type == "empty":
+        return _empty("empty document: no bytes", "empty")
+    if doc_type not in ("html", "text"):
+        return _empty(f"unsupported document type: {doc_type}", doc_type)
+    try:
+        text, encoding = decode_html(data, content_type)
+    except Exception as exc:  # a codec bug must not lose the document
+        return _empty(f"undecodable document: {exc}", doc_type)
+    warnings: list[str] = []
+    declared = declared_charset(data, content_type)
+    if declared and _codec(declared) not in (encoding, None):
+        warnings.append(f"declared charset {declared} is wrong; decoded as {encoding}")
+    if "\ufffd" in text:
+        warnings.append(f"undecodable bytes replaced while decoding as {encoding}")
+    if doc_type == "html":
+        return from_html(text, encoding, warnings)
+    return _load_text(text, encoding, warnings)

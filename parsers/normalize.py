@@ -1,0 +1,107 @@
+"""Text normalisation (contract §6): one canonical form for labels, headings and cell text.
+
+`normalize_text` keeps line breaks and inner spaces (cell boundaries in flattened tables depend on
+them); `label_key` additionally drops all whitespace and is the form `parsers.template` writes
+labels in, so label matching is a plain comparison.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Final, Literal
+
+import opencc
+
+# Full-width ASCII (U+FF01..U+FF5E) maps onto ASCII by a fixed offset. The ideographic comma 、 and
+# full stop 。 live outside that block and stay as they are: they carry meaning in Chinese prose.
+_WIDTH: Final[dict[int, str]] = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
+_SPACES: Final[dict[int, str]] = {0x3000: " ", 0x00A0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " "}
+_QUOTES: Final[dict[int, str]] = {ord(q): '"' for q in "“”‘’「」『』＂〝〞"}
+# Invisible characters copied out of web pages and Word documents: never text.
+_INVISIBLE: Final[dict[int, None]] = {0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None, 0x00AD: None}
+_TRANSLATE: Final[dict[int, str | None]] = {**_WIDTH, **_SPACES, **_QUOTES, **_INVISIBLE}
+
+# opencc's "tw2sp" rewrites mainland words too (文件 → 文档, 建立 → 创建, 查询 → 查找), which would
+# corrupt labels such as 规范性文件; so the project converts characters with "t2s" and applies only
+# the Taiwan-phrasing words below, and only to text that actually was Traditional.
+_TAIWAN_PHRASES: Final[tuple[tuple[str, str], ...]] = (
+    ("网际网路", "互联网"),
+    ("资讯", "信息"),
+    ("网路", "网络"),
+    ("软体", "软件"),
+    ("硬体", "硬件"),
+    ("资料库", "数据库"),
+    ("伺服器", "服务器"),
+    ("部落格", "博客"),
+    ("视讯", "视频"),
+    ("列印", "打印"),
+    ("数位化", "数字化"),
+    # t2s keeps 著 (a valid Simplified character); in these words mainland writing uses 着.
+    ("著力", "着力"),
+    ("著重", "着重"),
+    ("随著", "随着"),
+    ("有著", "有着"),
+    ("为著", "为着"),
+    ("著手", "着手"),
+)
+
+_TONED: Final[str] = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_LETTERS: Final[str] = "a-zü" + _TONED
+# A CJK character followed by its bracketed pinyin, e.g. 规(guī) or 数(shu4): the pinyin needs a
+# tone mark or a tone digit, so (一), (2019) and (单位:万元) never match.
+_PINYIN: Final[re.Pattern[str]] = re.compile(
+    rf"(?<=[\u3400-\u9fff])\((?=[{_PINYIN_LETTERS}\d ]*(?:[{_TONED}]|[a-zü][1-5]))"
+    rf"[{_PINYIN_LETTERS}]+[1-5]?(?: [{_PINYIN_LETTERS}]+[1-5]?)*\)"
+)
+_WHITESPACE: Final[re.Pattern[str]] = re.compile(r"\s+")
+_CJK: Final[re.Pattern[str]] = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(s: str) -> str:
+    """Traditional → Simplified characters, with mainland wording for the common Taiwan phrases."""
+    if s.isascii():
+        return s
+    converted: str = _t2s().convert(s)
+    if converted != s:
+        for taiwan, mainland in _TAIWAN_PHRASES:
+            if taiwan in converted:
+                converted = converted.replace(taiwan, mainland)
+    return converted
+
+
+@lru_cache(maxsize=65536)
+def normalize_text(s: str) -> str:
+    """The canonical form of document text (contract §6); line breaks are kept."""
+    s = s.replace("\r\n", "\n").replace("\r", "\n").replace("&nbsp;", " ")
+    s = s.translate(_TRANSLATE)
+    s = to_simplified(s)
+    if "(" in s:
+        s = _PINYIN.sub("", s)
+    return s
+
+
+@lru_cache(maxsize=65536)
+def label_key(s: str) -> str:
+    """The form labels are compared in: normalised text with all whitespace removed."""
+    return _WHITESPACE.sub("", normalize_text(s))
+
+
+def detect_script(raw: str) -> Literal["simplified", "traditional"]:
+    """Script of the source text before normalisation.
+
+    Traditional when a clear share of its CJK characters are ones t2s changes: a Simplified report
+    may quote the odd Traditional character (a name, a seal), a Traditional one changes hundreds.
+    """
+    cjk = len(_CJK.findall(raw))
+    if cjk == 0:
+        return "simplified"
+    converted: str = _t2s().convert(raw)
+    # t2s is character-for-character in practice, so a positional comparison counts the changes.
+    changed = sum(1 for a, b in zip(raw, converted, strict=False) if a != b)
+    return "traditional" if changed >= 2 and changed * 50 >= cjk else "simplified"

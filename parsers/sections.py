@@ -1,0 +1,301 @@
+"""The report's six sections (contract §2), found by their headings, and legacy outlines mapped onto them.
+
+A heading is a heading only where it starts a line or follows a sentence end inside a long line (some
+captures put the whole body on one line); the preamble that names all six sections in one sentence is
+text. Headings are matched on content, not on their ordinal (reports mis-number them): the official
+wording and its variants from `parsers.template` first, then near-misses (typos), and, for pre-2019
+outlines only, the template's legacy keywords on short numbered headings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from parsers import template
+from parsers.blocks import Block, Grid, Line
+from parsers.metadata import find_signature
+from parsers.normalize import label_key
+
+Strength = Literal["exact", "fuzzy", "legacy"]
+Outline = Literal["official", "legacy", "none"]
+
+_CN_ORDINAL = "[一二三四五六七八九十]{1,2}"
+_NUMBERING = re.compile(
+    rf"^\s*(?:第\s*{_CN_ORDINAL}\s*部分\s*[、.．:：,，]?|{_CN_ORDINAL}\s*[、.．,，:：]|{_CN_ORDINAL}\s+|\d{{1,2}}\s*[、．])\s*"
+)
+# A numbered heading inside a long line: after a sentence end (or a space), the ordinal and 、
+_INLINE_NUMBER = re.compile(rf"(?:(?<=[。；;！!？?:：|])|(?<=\s))\s*(?={_CN_ORDINAL}\s*[、.．])")
+_TRAILING_PUNCT = " \t|:：。.,，;；"
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_FUZZY_MIN_RATIO = 0.8
+_FUZZY_MAX_CHARS = 40
+_LEGACY_MAX_CHARS = 30
+# Below this many sections found by their official wording, the outline is taken to be a legacy one.
+_OFFICIAL_MIN = 4
+# Checked in this order: the specific meanings before the catch-alls (其他…, 收费…).
+_LEGACY_ORDER = ("review_litigation", "problems", "requests", "active_disclosure", "overview", "other")
+
+
+@dataclass(frozen=True)
+class HeadingMatch:
+    id: str
+    heading: str  # the heading as written (normalised), ordinal included
+    rest: str  # text after the heading on the same line
+    strength: Strength
+    numbered: bool
+
+
+@dataclass
+class Section:
+    id: str
+    heading: str | None = None
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def text(self) -> str | None:
+        """Its lines joined with newlines; "" when the heading stands alone; None when absent."""
+        if self.heading is None:
+            return None
+        return "\n".join(_block_lines(self.blocks))
+
+
+@dataclass
+class Sections:
+    sections: dict[str, Section]  # one per template.SECTION_IDS, in that order
+    preamble: list[Block] = field(default_factory=list)  # before the first heading (title, intro)
+    outline: Outline = "none"
+
+    def heading(self, section_id: str) -> str | None:
+        return self.sections[section_id].heading
+
+    def blocks(self, section_id: str) -> list[Block]:
+        return self.sections[section_id].blocks
+
+    def text(self, section_id: str) -> str | None:
+        return self.sections[section_id].text
+
+    def texts(self) -> dict[str, str | None]:
+        return {sid: s.text for sid, s in self.sections.items()}
+
+    def found(self) -> list[str]:
+        return [sid for sid, s in self.sections.items() if s.heading is not None]
+
+
+def _block_lines(blocks: list[Block]) -> list[str]:
+    out: list[str] = []
+    for block in blocks:
+        if isinstance(block, Line):
+            text = block.text.strip().rstrip("| ").strip()
+            if text.strip("|"):
+                out.append(text)
+        else:
+            out.extend(" | ".join(row) for row in block.rows if any(row))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Heading matching
+# ---------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(section id, pattern) for every official wording and variant, longest first.
+
+    Patterns allow whitespace between any two characters (headings split by stray spaces) and any of
+    、,， or nothing where the template writes 、.
+    """
+    out: list[tuple[int, str, re.Pattern[str]]] = []
+    for spec in template.SECTIONS:
+        for wording in {spec.heading, *spec.variants}:
+            key = label_key(wording)
+            parts = [r"[、,，]?" if ch == "、" else re.escape(ch) for ch in key]
+            out.append((len(key), spec.id, re.compile(r"\s*".join(parts))))
+    out.sort(key=lambda item: -item[0])
+    return tuple((sid, pat) for _, sid, pat in out)
+
+
+@lru_cache(maxsize=1)
+def _wordings() -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (spec.id, label_key(w)) for spec in template.SECTIONS for w in (spec.heading, *spec.variants)
+    )
+
+
+def _numbering(text: str) -> tuple[int, bool, bool]:
+    """(end of the ordinal prefix, numbered at all, numbered with a Chinese ordinal)."""
+    m = _NUMBERING.match(text)
+    if not m:
+        return 0, False, False
+    chinese = not m.group(0).strip()[0].isdigit()
+    return m.end(), True, chinese
+
+
+def match_heading(text: str, allow_legacy: bool = True) -> HeadingMatch | None:
+    """Whether a line (or a piece of one) starts with a section heading, and which."""
+    stripped = text.strip().strip("|").strip()
+    if not stripped:
+        return None
+    start, numbered, chinese = _numbering(stripped)
+    body = stripped[start:]
+    for sid, pattern in _patterns():
+        m = pattern.match(body)
+        if m is None:
+            continue
+        rest = body[m.end() :]
+        if not numbered and rest.strip(_TRAILING_PUNCT):
+            continue  # an unnumbered heading must stand alone: otherwise it is prose
+        if rest and _CJK.match(rest):
+            continue  # the wording goes on (主动公开政府信息的情况): not this variant
+        heading = stripped[: start + m.end()].strip()
+        return HeadingMatch(sid, heading, rest.strip(" |"), "exact", numbered)
+    if not chinese:
+        return None
+    key = label_key(body).strip(_TRAILING_PUNCT)
+    if not key or "。" in key:
+        return None
+    if len(key) <= _FUZZY_MAX_CHARS:
+        best: tuple[float, str] | None = None
+        for sid, wording in _wordings():
+            ratio = difflib.SequenceMatcher(None, key, wording).ratio()
+            if ratio >= _FUZZY_MIN_RATIO and (best is None or ratio > best[0]):
+                best = (ratio, sid)
+        if best is not None:
+            return HeadingMatch(best[1], stripped.strip(_TRAILING_PUNCT), "", "fuzzy", True)
+    if allow_legacy and len(key) <= _LEGACY_MAX_CHARS:
+        for sid in _LEGACY_ORDER:
+            spec = template.SECTION_BY_ID[sid]
+            if any(word in key for word in spec.legacy_keywords):
+                return HeadingMatch(sid, stripped.strip(_TRAILING_PUNCT), "", "legacy", True)
+    return None
+
+
+def _split_inline(text: str) -> list[str]:
+    """Cut a line before every numbered official heading that follows a sentence end inside it."""
+    cuts = [0]
+    for m in _INLINE_NUMBER.finditer(text):
+        pos = m.end()
+        if pos == 0 or pos in cuts:
+            continue
+        found = match_heading(text[pos:], allow_legacy=False)
+        if found is not None and found.strength == "exact" and found.numbered:
+            cuts.append(pos)
+    if len(cuts) == 1:
+        return [text]
+    cuts.append(len(text))
+    return [text[a:b].strip() for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    block: Block
+    match: HeadingMatch | None = None
+    # the line as it was, for a match that the outline in force does not accept as a heading
+    original: Block | None = None
+
+
+def _items(blocks: list[Block]) -> list[_Item]:
+    items: list[_Item] = []
+    for block in blocks:
+        if isinstance(block, Grid):
+            items.append(_Item(block))
+            continue
+        for piece in _split_inline(block.text):
+            found = match_heading(piece)
+            if found is None:
+                items.append(_Item(Line(piece)))
+                continue
+            if found.strength == "exact":
+                items.append(_Item(Line(found.heading), found))
+                if found.rest:
+                    items.append(_Item(Line(found.rest)))
+            else:
+                items.append(_Item(Line(found.heading), found, Line(piece)))
+    return _join_split_headings(items)
+
+
+def _join_split_headings(items: list[_Item]) -> list[_Item]:
+    """A numbered heading broken over two lines (四、政府信息公开行政复议、 / 行政诉讼情况)."""
+    out: list[_Item] = []
+    i = 0
+    while i < len(items):
+        item = items[i]
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        if (
+            (item.match is None or item.match.strength != "exact")
+            and nxt is not None
+            and nxt.match is None
+            and isinstance(item.block, Line)
+            and isinstance(nxt.block, Line)
+            and len(item.block.text) <= 24
+            and len(nxt.block.text) <= 16
+            and _numbering(item.block.text)[2]
+        ):
+            joined = item.block.text + nxt.block.text
+            found = match_heading(joined, allow_legacy=False)
+            if found is not None and found.strength == "exact" and not found.rest:
+                out.append(_Item(Line(found.heading), found))
+                i += 2
+                continue
+        out.append(item)
+        i += 1
+    return out
+
+
+def _strip_signature(blocks: list[Block]) -> list[Block]:
+    """Drop the signature (organ, date) that closes the report from the last section's text."""
+    lines = [(i, b.text) for i, b in enumerate(blocks) if isinstance(b, Line)]
+    if not lines:
+        return blocks
+    line_positions = [i for i, _ in lines]
+    texts = [text for _, text in lines]
+    signature = find_signature(texts)
+    if signature is None:
+        return blocks
+    first = line_positions[signature.line]
+    kept = blocks[:first]
+    before = texts[signature.line][: signature.start].strip() if signature.start else ""
+    if before:
+        kept.append(Line(before))
+    return kept
+
+
+def split(blocks: list[Block]) -> Sections:
+    """The six sections of a report body (see the module doc for what counts as a heading)."""
+    items = _items(blocks)
+    exact_ids = {it.match.id for it in items if it.match is not None and it.match.strength == "exact"}
+    legacy = len(exact_ids) < _OFFICIAL_MIN
+    sections = {sid: Section(sid) for sid in template.SECTION_IDS}
+    preamble: list[Block] = []
+    current: Section | None = None
+    for it in items:
+        match = it.match
+        if match is not None and (legacy or match.strength != "legacy"):
+            target = sections[match.id]
+            if target.heading is None:
+                target.heading = match.heading
+                current = target
+                continue
+            if legacy:
+                current = target  # a legacy outline may split one meaning over two parts (收费…, 其他…)
+                continue
+        block = it.original or it.block
+        if current is None:
+            preamble.append(block)
+        else:
+            current.blocks.append(block)
+    if current is not None:
+        current.blocks = _strip_signature(current.blocks)
+    found = [s for s in sections.values() if s.heading is not None]
+    outline: Outline = "none" if not found else ("legacy" if legacy else "official")
+    return Sections(sections, preamble, outline)

@@ -1,0 +1,46 @@
+"""Table 二 — 主动公开政府信息情况: sub-tables of one to three columns (both formats).
+
+Its row labels are distinct words (规章, 行政许可…), so rows are matched in any order; the columns
+are the template's, in its order, which is the order every sub-table header writes them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from parsers import template
+from parsers.model import Table
+from parsers.tables.build import RowShape, build
+from parsers.tables.labels import active_row_keys, match
+from parsers.tables.tokens import Token
+from parsers.tables.walk import collect_runs
+
+NAME: Final[str] = "二"
+# A single matched row could be a word in a list; two rows make a table.
+MIN_ROWS: Final[int] = 2
+
+
+def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[str]]:
+    rows = active_row_keys(fmt)
+    taken: set[str] = set()
+
+    def find(candidates: Sequence[str]) -> str | None:
+        for candidate in candidates:
+            for row in rows:
+                if row.id not in taken and match(candidate, row) is not None:
+                    taken.add(row.id)
+                    return row.id
+        return None
+
+    return collect_runs(tokens, find)
+
+
+def read_active(tokens: Sequence[Token], fmt: str) -> tuple[Table | None, list[str], int]:
+    """(table or None, warnings, number of rows found)."""
+    runs = find_runs(tokens, fmt)
+    if len(runs) < MIN_ROWS:
+        return None, [], len(runs)
+    shapes = [RowShape(r.id, r.columns) for r in template.ACTIVE_DISCLOSURE[fmt]]
+    table, warnings = build(NAME, shapes, runs)
+    return table, warnings, len(runs)

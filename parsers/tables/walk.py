@@ -1,0 +1,57 @@
+"""Walking a token stream: each recognised row label opens a row, the values after it are its run.
+
+A run ends at the next label or at a row break (once it holds a value: some layouts put the label and
+its values in different grid rows). A label that is not a row keeps an empty row open — it is the
+second half of a label cut over two lines, or a note — and up to three consecutive labels are tried
+joined, for labels cut into pieces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from parsers.tables.tokens import Token
+
+# How many consecutive label tokens are tried joined as one label.
+_MAX_PIECES: Final[int] = 3
+
+Finder = Callable[[Sequence[str]], str | None]
+
+
+def collect_runs(tokens: Sequence[Token], find: Finder) -> dict[str, list[str]]:
+    """{row id: cell texts after its label}; `find` gets candidate label keys, longest-joined last."""
+    runs: dict[str, list[str]] = {}
+    current: str | None = None
+    run: list[str] = []
+    pieces: list[str] = []
+
+    def close() -> None:
+        nonlocal current, run
+        if current is not None and run and current not in runs:
+            runs[current] = run
+        current, run = None, []
+
+    for token in tokens:
+        if token.kind == "value":
+            pieces = []
+            if current is not None:
+                run.append(token.text)
+            continue
+        if token.kind == "break":
+            pieces = []
+            if run:
+                close()
+            continue
+        if run:
+            close()
+        if token.is_prose:
+            pieces = []
+            continue
+        pieces = [*pieces, token.key][-_MAX_PIECES:]
+        candidates = ["".join(pieces[i:]) for i in range(len(pieces) - 1, -1, -1)]
+        row = find(candidates)
+        if row is not None:
+            current, run = row, []
+    close()
+    return runs
