@@ -64,7 +64,9 @@ class RawStorePipeline:
         try:
             sha256, item.raw_path = self.store.put(doc.body)
         except OSError as exc:
-            item.failure = FetchFailure(doc.region_code, doc.url, failures.RAW_STORE, f"{type(exc).__name__}: {exc}")
+            item.failure = FetchFailure(
+                doc.region_code, doc.url, failures.RAW_STORE, f"{type(exc).__name__}: {exc}"
+            )
             log.error("could not keep the raw bytes of %s: %s", doc.url, exc)
             return item
         if sha256 != doc.sha256:
@@ -89,7 +91,9 @@ class ParsePipeline:
             )
         except Exception as exc:  # the parser's contract says it never raises; keep the crawl going anyway
             log.exception("parser crashed on %s", doc.final_url)
-            item.failure = FetchFailure(doc.region_code, doc.url, failures.PARSE_CRASH, f"{type(exc).__name__}: {exc}")
+            item.failure = FetchFailure(
+                doc.region_code, doc.url, failures.PARSE_CRASH, f"{type(exc).__name__}: {exc}"
+            )
         return item
 
 
@@ -99,7 +103,10 @@ class DatabasePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.enabled = str(crawler.settings.get(DATABASE_SETTING, "on")).strip().lower() not in (
-            "off", "0", "false", "no",
+            "off",
+            "0",
+            "false",
+            "no",
         )
         self.repo: Any = None
         self.run_id: int | None = None
@@ -118,7 +125,10 @@ class DatabasePipeline:
 
     def open_spider(self) -> None:
         if not self.enabled:
-            log.info("database off (%s=off): raw documents are kept, nothing is written to Postgres", DATABASE_SETTING)
+            log.info(
+                "database off (%s=off): raw documents are kept, nothing is written to Postgres",
+                DATABASE_SETTING,
+            )
             return
         from crawler.store import Repository, database_url, normalise_url, upgrade
 
@@ -165,7 +175,9 @@ class DatabasePipeline:
         if self.repo is None:
             log.warning("failure (database off): %s %s: %s", failure.reason, failure.url, failure.detail)
             return
-        self.repo.record_failure(self.run_id, failure.region_code, failure.url, failure.reason, failure.detail)
+        self.repo.record_failure(
+            self.run_id, failure.region_code, failure.url, failure.reason, failure.detail
+        )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.repo is None:
@@ -175,7 +187,9 @@ class DatabasePipeline:
             region = spider.registry.get(code)  # type: ignore[attr-defined]
             listings = ", ".join(region.listings) if region else ""
             self._record(
-                FetchFailure(code, listings, failures.NO_REPORT_LINKS, "the region's listings yielded no report link")
+                FetchFailure(
+                    code, listings, failures.NO_REPORT_LINKS, "the region's listings yielded no report link"
+                )
             )
         stats = self.crawler.stats
         assert stats is not None

@@ -39,7 +39,7 @@ class RegistryError(ValueError):
 
 
 class RegionLookupError(LookupError):
-    """A `region=` query that does not name exactly one region; `candidates` are the rows it may have meant."""
+    """A `region=` query naming no region or several; `candidates` are the rows it may have meant."""
 
     def __init__(self, message: str, query: str, candidates: list[Region]) -> None:
         super().__init__(message)
@@ -123,7 +123,7 @@ class Registry:
                 text,
                 matches,
             )
-        close = self._close_names(key)
+        close = self._name_candidates(key)
         raise UnknownRegionError(self._unknown_name_message(text, close), text, close)
 
     def resolve_many(self, query: str) -> list[Region]:
@@ -142,7 +142,8 @@ class Registry:
         text = query.strip()
         key = _name_key(text)
         return [
-            r for r in self
+            r
+            for r in self
             if r.code.startswith(text) or any(key and key in form for form in self._name_forms(r))
         ]
 
@@ -179,6 +180,11 @@ class Registry:
                 return near[:_MAX_CANDIDATES]
         return []
 
+    def _name_candidates(self, key: str) -> list[Region]:
+        """Rows the national table says `key` means (开远 → 开远市), then rows with similar names."""
+        meant = [self.regions[d.code] for d in divisions.resolve(key) if d.code in self.regions]
+        return (meant + [r for r in self._close_names(key) if r not in meant])[:_MAX_CANDIDATES]
+
     def _close_names(self, key: str) -> list[Region]:
         scored: list[tuple[float, str, Region]] = []
         for region in self:
@@ -203,9 +209,12 @@ class Registry:
 
     def _unknown_name_message(self, text: str, close: list[Region]) -> str:
         parts = [f"unknown region {text!r}: no registry row has this name."]
+        # The national table knows short forms too (开远 → 开远市): registry rows are candidates (see
+        # _name_candidates); a real place without a row gets told how to add one.
         known = divisions.resolve(_name_key(text))
-        if known:
-            named = "; ".join(f"{d.name} ({d.code})" for d in known[:_MAX_CANDIDATES])
+        absent = [d for d in known if d.code not in self.regions]
+        if absent:
+            named = "; ".join(f"{d.name} ({d.code})" for d in absent[:_MAX_CANDIDATES])
             parts.append(f"The national code table knows {named}: {_HOW_TO_ADD}")
         if close:
             parts.append("Close candidates: " + "; ".join(r.label for r in close) + ".")
@@ -251,7 +260,7 @@ def load_registry(path: Path | str | None = None, sample_port: int | str | None 
         raise RegistryError(f"{file}: not valid TOML: {exc}") from exc
     rows = data.get("regions")
     if not isinstance(rows, dict) or not rows:
-        raise RegistryError(f"{file}: no [regions.\"CODE\"] tables")
+        raise RegistryError(f'{file}: no [regions."CODE"] tables')
     regions = {code: _region(file, code, row, variables) for code, row in sorted(rows.items())}
     for region in regions.values():
         parent = regions.get(region.parent) if region.parent else None
@@ -271,7 +280,9 @@ def _region(file: Path, code: str, row: Any, variables: dict[str, str]) -> Regio
         raise RegistryError(f"{where}: not a table")
     unknown = sorted(set(row) - _FIELDS)
     if unknown:
-        raise RegistryError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}")
+        raise RegistryError(
+            f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}"
+        )
     name = row.get("name")
     if not isinstance(name, str) or not name.strip():
         raise RegistryError(f"{where}: no name")
@@ -324,7 +335,9 @@ def _expand(where: str, text: str, variables: dict[str, str]) -> str:
     def replace(m: re.Match[str]) -> str:
         name = m.group(1)
         if name not in variables:
-            raise RegistryError(f"{where}: unknown variable ${{{name}}}; known: {', '.join(sorted(variables))}")
+            raise RegistryError(
+                f"{where}: unknown variable ${{{name}}}; known: {', '.join(sorted(variables))}"
+            )
         return variables[name]
 
     return _VARIABLE.sub(replace, text)

@@ -25,7 +25,8 @@ USER_AGENT = os.environ.get(
     "xxgk-annual-reports/0.1 (annual-report research crawler; set XXGK_USER_AGENT to your contact)",
 )
 
-# Default: False (the `startproject` template sets True). Obey robots.txt: most portals have none (404 = allow all).
+# Default: False (the `startproject` template sets True). Obey robots.txt: most portals have none (404 =
+# allow all).
 ROBOTSTXT_OBEY = True
 
 # Default: 8 per domain. Public crawlers that keep working against these portals stay at 2–3 per host.

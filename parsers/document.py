@@ -152,12 +152,14 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
                 return data.decode(name), name.replace("-sig", "")
             except UnicodeDecodeError:
                 break
+    declared = declared_charset(data, content_type)
+    codec = _codec(declared) if declared else None
+    if data.isascii():  # every charset pages use reads ASCII alike: keep the declared name
+        return data.decode("ascii"), codec if codec and not codec.startswith("utf-16") else "utf-8"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    declared = declared_charset(data, content_type)
-    codec = _codec(declared) if declared else None
     if codec and codec != "utf-8" and not _single_byte(codec):
         try:
             return data.decode(codec), codec
@@ -207,6 +209,7 @@ _CHROME_TOKENS = frozenset({
 _CHROME_TOKEN_SPLIT = re.compile(r"[\s|｜:：\[\]【】()（）,，/·>＞]+")
 _BREADCRUMB = re.compile(r"^\s*(当前位置|您的位置|您现在的位置|你的位置|你现在的位置|所在位置)\s*[:：]?")
 _FOOTER = re.compile(r"主办单位|承办单位|版权所有|ICP备|网站标识码|公网安备|技术支持\s*[:：]")
+_META_BLOCK_WITHIN = 300  # body characters before which a 发布时间: line is the page's metadata block
 _FOOTER_AFTER = 20  # body characters before a footer line means the page's end, not a site banner
 _PIPE_RUN = re.compile(r"\s*\|(?:\s*\|){9,}\s*")  # layout-table residue; a real table row has ≤ 10 cells
 
@@ -245,6 +248,7 @@ class _LineSink:
     header: list[str] = field(default_factory=list)
     footer_codes: list[str] = field(default_factory=list)
     in_footer: bool = False
+    body_chars: int = 0
 
     def add_line(self, raw_text: str) -> None:
         raw_text = _PIPE_RUN.sub(" ", raw_text).strip()
@@ -260,7 +264,7 @@ class _LineSink:
             return
         if _is_footer(text):
             # Past the first footer line at the end of a page only more footer follows (contact lines).
-            self.in_footer = self._body_chars() > _FOOTER_AFTER
+            self.in_footer = self.body_chars > _FOOTER_AFTER
             return
         if _is_chrome(text):
             return
@@ -269,6 +273,7 @@ class _LineSink:
             return
         self.lines.append(Line(text))
         self.raw.append(raw_text)
+        self.body_chars += len(text)
 
     def add_grid(self, rows: list[list[str]], raw_cells: list[str]) -> None:
         if self.in_footer or not rows:
@@ -276,12 +281,9 @@ class _LineSink:
         self.lines.append(Grid(rows))
         self.raw.extend(raw_cells)
 
-    def _body_chars(self) -> int:
-        return sum(len(b.text) for b in self.lines if isinstance(b, Line))
-
     def _has_body_text(self) -> bool:
         # The metadata block precedes the report text; a 时间: line deep in the body is text.
-        return self._body_chars() > 300
+        return self.body_chars > _META_BLOCK_WITHIN
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,8 +322,8 @@ _BODY_CONTAINERS: tuple[tuple[str, str], ...] = (
 )
 _DROP_TAGS = frozenset({
     "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "nav",
-    "select", "option", "button", "input", "textarea", "form", "head", "map", "audio", "video",
-})
+    "select", "option", "button", "input", "textarea", "head", "map", "audio", "video",
+})  # not <form>: ASP.NET pages wrap the whole page in one
 _CHROME_ATTR = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|breadcrumb|crumbs?|position|location|share|bdshare|footer|foot|"
     r"copyright|print|toolbar|sidebar|topbar|header-top|wza|fontsize|font-size|qrcode|ewm)($|[\s_-])",
@@ -342,6 +344,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _WS = re.compile(r"[\s\u00a0\u3000]+")
 _NUMERIC_CELL = re.compile(r"^[+-]?\d+(?:[.,]\d+)?%?$")
 _LAYOUT_CELL_CHARS = 100  # a data table's cells are labels and numbers, never paragraphs
+_PARAGRAPH_CELL_CHARS = 300  # …so a cell this long is page layout even beside a number (浏览次数: 12)
+_CHROME_WIDGET_CHARS = 400  # a class that says "share"/"footer" on more text than this is not a widget
 
 
 def _attr_has(el: lxml.html.HtmlElement, attr: str, value: str) -> bool:
@@ -355,7 +359,11 @@ def _is_chrome_element(el: lxml.html.HtmlElement) -> bool:
     if el.tag in _DROP_TAGS:
         return True
     marker = f"{el.get('class', '')} {el.get('id', '')}"
-    if marker.strip() and _CHROME_ATTR.search(marker):
+    if (
+        marker.strip()
+        and _CHROME_ATTR.search(marker)
+        and len(_WS.sub("", el.text_content())) <= _CHROME_WIDGET_CHARS
+    ):
         return True
     style = (el.get("style") or "").replace(" ", "").lower()
     return "display:none" in style or "visibility:hidden" in style
@@ -449,8 +457,11 @@ def _is_layout_table(table: lxml.html.HtmlElement) -> bool:
     if len(cells) <= 1:
         return True
     texts = [_cell_text(cell) for cell in cells]
+    longest = max(len(t) for t in texts)
+    if longest > _PARAGRAPH_CELL_CHARS:
+        return True
     numeric = sum(1 for t in texts if _NUMERIC_CELL.match(t.replace(" ", "")))
-    return numeric == 0 and max(len(t) for t in texts) > _LAYOUT_CELL_CHARS
+    return numeric == 0 and longest > _LAYOUT_CELL_CHARS
 
 
 class _HtmlWalker:

@@ -96,6 +96,7 @@ class Signature:
     line: int  # index of the first signature line in the lines given
     start: int  # where the signature starts in that line
     date: dt.date
+    organ: str | None = None  # the signing body, when written above or before the date
 
 
 def find_signature(lines: list[str]) -> Signature | None:
@@ -116,12 +117,14 @@ def find_signature(lines: list[str]) -> Signature | None:
             continue
         start = m.start()
         line = i
-        if start == 0:
+        organ = m.group(1)
+        if start == 0 and organ is None:
             # the organ may stand alone on the line above the date
             before = [j for j in indexes if j < i]
             if before and _ORGAN_LINE.match(lines[before[-1]].strip(" |")):
                 line = before[-1]
-        return Signature(line, start, date)
+                organ = lines[line].strip(" |")
+        return Signature(line, start, date, organ)
     return None
 
 
@@ -152,7 +155,10 @@ _REPORT_YEAR_IN_TEXT = re.compile(
 )
 _SPACE = re.compile(r"\s+")
 _GOVERNMENT_SUFFIXES = ("人民政府办公室", "人民政府办公厅", "人民政府", "政府办公室", "政府办", "政府")
-_PLACE_END = re.compile(r"^(.{1,12}?(?:自治州|自治县|自治旗|特别行政区|省|市|县|区|州|旗|盟))")
+_PLACE_END = re.compile(r"^(.{1,10}?(?:自治州|自治县|自治旗|特别行政区|省|市|县|区|州|旗|盟))")
+_NOT_PLACE = re.compile(r"政府|委员会|局|银行|公司|中心|中国|党|办公")
+# "…人民政府办公室关于印发2023年…": the verb and preposition before the year are not the organ
+_ORGAN_TRAILER = re.compile(r"(?:关于)?(?:印发|发布|公布|公开)?$|关于$")
 _MIN_YEAR = 1990
 
 
@@ -188,17 +194,18 @@ def _strip_site_suffix(title: str) -> str:
 
 
 def extract_title(doc: Document) -> str | None:
-    article_title = doc.metas.get("ArticleTitle")
-    if article_title and article_title.strip():
-        return clean_title(article_title)
-    page_title = _strip_site_suffix(doc.title) if doc.title and doc.type == "html" else None
-    if page_title and any(w in clean_title(page_title) for w in _REPORT_WORDS):
-        return clean_title(page_title)
-    line = _first_report_line(doc.blocks)
-    if line:
-        return clean_title(line)
-    if page_title:
-        return clean_title(page_title)
+    """The report's own title: the first of ArticleTitle, <title> (site suffix cut) and the first body
+    line that reads as a report title (…年度报告/工作汇报); metas are often stale or copied from the
+    column, so one that does not read as a report title yields to a body line that does."""
+    article_title = doc.metas.get("ArticleTitle", "").strip()
+    page_title = _strip_site_suffix(doc.title) if doc.title and doc.type == "html" else ""
+    line = _first_report_line(doc.blocks) or ""
+    candidates = [clean_title(t) for t in (article_title, page_title, line) if t and clean_title(t)]
+    for title in candidates:
+        if any(w in title for w in _REPORT_WORDS):
+            return title
+    if candidates:
+        return candidates[0]
     first = next((b.text for b in doc.blocks if isinstance(b, Line) and b.text.strip(" |")), None)
     return clean_title(first) if first and len(first) <= 80 else None
 
@@ -226,7 +233,7 @@ def extract_organ(title: str | None) -> str | None:
     if m is None:
         return None
     organ = title[: m.start()].strip(" ,:")
-    organ = re.sub(r"(关于|发布|公布)$", "", organ)
+    organ = _ORGAN_TRAILER.sub("", organ)
     if not organ:
         # "2022年开远市人民政府信息公开工作年度报告": the organ follows the year
         after = re.match(r"度?(.*?)(?:政府信息公开|政务公开|信息公开)", title[m.end() :])
@@ -262,7 +269,7 @@ def _place_name(organ: str) -> str | None:
             organ = organ[: -len(suffix)]
             break
     m = _PLACE_END.match(organ)
-    return m.group(1) if m else None
+    return m.group(1) if m and not _NOT_PLACE.search(m.group(1)) else None
 
 
 def extract_region(organ: str | None, title: str | None, metas: dict[str, str], context: str) -> RegionRef:
@@ -290,6 +297,10 @@ def extract_region(organ: str | None, title: str | None, metas: dict[str, str], 
     if found.name:
         return found
     return RegionRef(_place_name(organ) if organ else None, None)
+
+
+def _is_bare_place(organ: str) -> bool:
+    return divisions.find_in_text(organ).name == organ or _place_name(organ) == organ
 
 
 def _site_region_code(metas: dict[str, str]) -> str | None:
@@ -371,6 +382,9 @@ def extract(doc: Document, published: dt.date | str | None = None) -> Metadata:
     organ = extract_organ(title)
     context = "\n".join(lines[:80])
     signature = find_signature(lines)
+    signed = signature.organ if signature else None
+    if signed and organ and signed.startswith(organ) and _is_bare_place(organ):
+        organ = signed  # "泰顺县2020年…" signed 泰顺县人民政府: the signature names the body
     return Metadata(
         title=title,
         organ=organ,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 # A cell's value: int; Decimal for amounts; "n/a" for 不适用 marks; None for a blank cell.
-Value = Union[int, Decimal, str, None]
+Value = int | Decimal | str | None
 
 
 @dataclass(frozen=True)

@@ -75,9 +75,11 @@ def to_simplified(s: str) -> str:
     return converted
 
 
-@lru_cache(maxsize=65536)
-def normalize_text(s: str) -> str:
-    """The canonical form of document text (contract §6); line breaks are kept."""
+# Lines, cells and labels recur across reports and are cached; whole documents are not (memory).
+_CACHE_MAX_LEN: Final[int] = 512
+
+
+def _normalize(s: str) -> str:
     s = s.replace("\r\n", "\n").replace("\r", "\n").replace("&nbsp;", " ")
     s = s.translate(_TRANSLATE)
     s = to_simplified(s)
@@ -86,10 +88,22 @@ def normalize_text(s: str) -> str:
     return s
 
 
+_normalize_cached = lru_cache(maxsize=65536)(_normalize)
+
+
+def normalize_text(s: str) -> str:
+    """The canonical form of document text (contract §6); line breaks are kept."""
+    return _normalize_cached(s) if len(s) <= _CACHE_MAX_LEN else _normalize(s)
+
+
 @lru_cache(maxsize=65536)
+def _label_key(s: str) -> str:
+    return _WHITESPACE.sub("", normalize_text(s))
+
+
 def label_key(s: str) -> str:
     """The form labels are compared in: normalised text with all whitespace removed."""
-    return _WHITESPACE.sub("", normalize_text(s))
+    return _label_key(s) if len(s) <= _CACHE_MAX_LEN else _WHITESPACE.sub("", _normalize(s))
 
 
 def detect_script(raw: str) -> Literal["simplified", "traditional"]:

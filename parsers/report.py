@@ -11,11 +11,13 @@ import datetime as dt
 import traceback
 from collections.abc import Callable
 
-from parsers import checks, metadata, sections, tables
+from parsers import metadata, sections
+from parsers.checks import run_checks
 from parsers.document import Document, DocumentType, load, sniff_type
 from parsers.model import ParsedReport
 from parsers.normalize import detect_script
-from parsers.template import SECTION_IDS, TABLE_IDS
+from parsers.tables import read_tables
+from parsers.template import SECTION_IDS, TABLE_FORMATS, TABLE_IDS
 
 # Readers by sniffed document type. PDF, DOCX, DOC/WPS and image (OCR) readers register here when they
 # exist; they return a Document whose blocks feed the same layers below.
@@ -90,18 +92,17 @@ def _parse(report: ParsedReport, data: bytes, url: str | None, content_type: str
     report.kind = "not_report" if _kind(report.title, found) == "not_report" else "report"
 
     year_format = format_for_year(report.year)
-    read = tables.read_tables(split, year_format if year_format in ("2021", "2019") else None)
+    read = read_tables(split, year_format if year_format in TABLE_FORMATS else None)
     report.tables = {tid: read.tables.get(tid) for tid in TABLE_IDS}
     report.warnings.extend(read.warnings)
-    has_table = any(t is not None for t in report.tables.values())
-    if has_table and read.format in ("2021", "2019"):
+    if read.format in TABLE_FORMATS:  # labels seen in the tables decide
         report.format = read.format
     elif split.outline == "legacy" and report.year is None:
         report.format = "legacy"
     else:
         report.format = year_format
 
-    report.checks = checks.run_checks(report)
+    report.checks = run_checks(report)
     if url and report.title is None:
         report.warnings.append(f"no title found ({url})")
     return report

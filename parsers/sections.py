@@ -32,6 +32,7 @@ _NUMBERING = re.compile(
 _INLINE_NUMBER = re.compile(rf"(?:(?<=[。；;！!？?:：|])|(?<=\s))\s*(?={_CN_ORDINAL}\s*[、.．])")
 _TRAILING_PUNCT = " \t|:：。.,，;；"
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_INLINE_WINDOW = 120  # enough to hold any heading wording after its ordinal
 _FUZZY_MIN_RATIO = 0.8
 _FUZZY_MAX_CHARS = 40
 _LEGACY_MAX_CHARS = 30
@@ -68,6 +69,7 @@ class Section:
 class Sections:
     sections: dict[str, Section]  # one per template.SECTION_IDS, in that order
     preamble: list[Block] = field(default_factory=list)  # before the first heading (title, intro)
+    # "legacy" when some section was recognised only by the legacy outline's keywords
     outline: Outline = "none"
 
     def heading(self, section_id: str) -> str | None:
@@ -153,9 +155,9 @@ def match_heading(text: str, allow_legacy: bool = True) -> HeadingMatch | None:
         if rest and _CJK.match(rest):
             continue  # the wording goes on (主动公开政府信息的情况): not this variant
         heading = stripped[: start + m.end()].strip()
-        return HeadingMatch(sid, heading, rest.strip(" |"), "exact", numbered)
-    if not chinese:
-        return None
+        return HeadingMatch(sid, heading, rest.lstrip(_TRAILING_PUNCT).rstrip(" |"), "exact", numbered)
+    if not chinese or len(body) > 2 * _FUZZY_MAX_CHARS:
+        return None  # near-misses and legacy headings are short lines of their own
     key = label_key(body).strip(_TRAILING_PUNCT)
     if not key or "。" in key:
         return None
@@ -182,7 +184,7 @@ def _split_inline(text: str) -> list[str]:
         pos = m.end()
         if pos == 0 or pos in cuts:
             continue
-        found = match_heading(text[pos:], allow_legacy=False)
+        found = match_heading(text[pos : pos + _INLINE_WINDOW], allow_legacy=False)
         if found is not None and found.strength == "exact" and found.numbered:
             cuts.append(pos)
     if len(cuts) == 1:
@@ -278,12 +280,14 @@ def split(blocks: list[Block]) -> Sections:
     sections = {sid: Section(sid) for sid in template.SECTION_IDS}
     preamble: list[Block] = []
     current: Section | None = None
+    used_legacy = False
     for it in items:
         match = it.match
         if match is not None and (legacy or match.strength != "legacy"):
             target = sections[match.id]
             if target.heading is None:
                 target.heading = match.heading
+                used_legacy = used_legacy or match.strength == "legacy"
                 current = target
                 continue
             if legacy:
@@ -297,5 +301,5 @@ def split(blocks: list[Block]) -> Sections:
     if current is not None:
         current.blocks = _strip_signature(current.blocks)
     found = [s for s in sections.values() if s.heading is not None]
-    outline: Outline = "none" if not found else ("legacy" if legacy else "official")
+    outline: Outline = "none" if not found else ("legacy" if used_legacy else "official")
     return Sections(sections, preamble, outline)

@@ -331,8 +331,8 @@ REQUEST_BALANCE_NOTE_TEXT: Final[str] = "(本列数据的勾稽关系为:第一�
 # ---------------------------------------------------------------------------------------------
 
 # A title naming the annual report says one of these (normalised) …
-REPORT_TITLE_WORDS: Final[tuple[str, ...]] = ("年度报告", "年报", "工作报告")
-# … and, for the words that other documents share (政府工作报告, 企业年报), which subject it reports on.
+REPORT_TITLE_WORDS: Final[tuple[str, ...]] = ("年度报告", "年报", "工作报告", "工作汇报")
+# … and, for the words other documents share (政府工作报告, 企业年报, 工作汇报), which subject it reports on.
 DISCLOSURE_TITLE_WORDS: Final[tuple[str, ...]] = ("政府信息公开", "政务信息公开", "政务公开", "信息公开")
 # Companion pages filed beside the report that are not the report itself.
 INTERPRETATION_TITLE_WORDS: Final[tuple[str, ...]] = (

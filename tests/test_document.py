@@ -53,10 +53,19 @@ def test_page_declaring_latin1_but_encoded_utf8_decodes_as_utf8() -> None:
 
 def test_meta_http_equiv_gb2312_is_read_as_gb18030() -> None:
     # 镕 is outside GB2312 but in GBK: pages declaring gb2312 routinely contain such characters.
-    html = _page("<p>朱镕基同志视察样本县</p>", head='<meta http-equiv="Content-Type" content="text/html; charset=gb2312">')
+    head = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+    html = _page("<p>朱镕基同志视察样本县</p>", head=head)
     text, encoding = decode_html(html.encode("gbk"), None)
     assert encoding == "gb18030"
     assert "朱镕基同志视察样本县" in text
+
+
+def test_ascii_page_keeps_its_declared_charset() -> None:
+    assert decode_html(b"<html><body>2023</body></html>", "text/html; charset=GBK") == (
+        "<html><body>2023</body></html>",
+        "gb18030",
+    )
+    assert decode_html(b"plain", None) == ("plain", "utf-8")
 
 
 def test_bom_wins() -> None:
@@ -124,7 +133,10 @@ def test_chrome_is_removed_and_metadata_block_kept_apart() -> None:
         "<div class='info'><span>发布日期：2024-01-20</span> <span>来源：样本县政府办公室</span></div>"
     )
     body = _paragraphs() + "<p>【打印此页】 【关闭窗口】</p><div>扫一扫在手机打开当前页</div>"
-    footer = "<div id='footer'><a>网站地图</a> | 主办单位：样本县人民政府 ICP备00000000号 网站标识码：9901020001</div>"
+    footer = (
+        "<div id='footer'><a>网站地图</a> | 主办单位：样本县人民政府 ICP备00000000号"
+        " 网站标识码：9901020001</div>"
+    )
     doc = load((_page(body, outside=outside) + footer).encode("utf-8"), "text/html")
     assert _texts(doc.blocks) == list(BODY_LINES)
     assert doc.header_text == "发布日期:2024-01-20\n来源:样本县政府办公室"
@@ -182,6 +194,12 @@ def test_hidden_elements_and_scripts_are_not_text() -> None:
     assert _texts(doc.blocks) == ["可见"]
 
 
+def test_aspnet_form_wrapping_the_page_is_not_dropped() -> None:
+    form = f"<form id='form1' method='post'><div id='zoom'>{_paragraphs()}</div></form>"
+    html = f"<html><body>{form}</body></html>"
+    assert _texts(from_html(html).blocks) == list(BODY_LINES)
+
+
 def test_no_known_container_falls_back_to_body() -> None:
     html = "<html><body><p>样本区2023年政府信息公开工作年度报告</p><p>一、总体情况</p></body></html>"
     doc = from_html(html)
@@ -199,7 +217,10 @@ def _requests_table_2021() -> tuple[str, list[list[str]]]:
     cols = template.REQUEST_COLUMNS
     html = ["<table border='1'>"]
     # header: 申请人情况 over 7 columns; 法人或其他组织 over 5 of them
-    html.append(f"<tr><td colspan='3' rowspan='3'>&nbsp;</td><td colspan='7'>{template.REQUEST_TABLE_HEADER}</td></tr>")
+    html.append(
+        "<tr><td colspan='3' rowspan='3'>&nbsp;</td>"
+        f"<td colspan='7'>{template.REQUEST_TABLE_HEADER}</td></tr>"
+    )
     html.append(
         f"<tr><td rowspan='2'>{cols[0].label}</td><td colspan='5'>{template.REQUEST_GROUP_HEADER}</td>"
         f"<td rowspan='2'>{cols[6].label}</td></tr>"
@@ -260,7 +281,7 @@ def test_cells_br_becomes_space_and_nbsp_becomes_empty() -> None:
 
 
 def test_layout_table_wrapping_the_page_is_descended_into() -> None:
-    prose = "样本县坚持以公开为常态、不公开为例外，全年主动公开政府信息一千余条，办理依申请公开事项若干件。" * 2
+    prose = "样本县坚持以公开为常态、不公开为例外，全年主动公开政府信息一千余条，办理依申请公开事项。" * 2
     inner = "<table><tr><td>行政许可</td><td>12</td></tr><tr><td>行政处罚</td><td>3</td></tr></table>"
     page = (
         "<html><body><table width='100%'><tr><td>"
@@ -274,6 +295,21 @@ def test_layout_table_wrapping_the_page_is_descended_into() -> None:
         Grid([["行政许可", "12"], ["行政处罚", "3"]]),
         Line("三、收到和处理政府信息公开申请情况"),
     ]
+
+
+def test_layout_table_with_a_counter_cell_is_still_layout() -> None:
+    prose = "本机关全年主动公开政府信息,持续规范依申请公开办理流程,按时答复各类申请。" * 10
+    rows = f"<tr><td>浏览次数</td><td>123</td></tr><tr><td colspan='2'>{prose}</td></tr>"
+    page = _page(f"<table>{rows}</table>")
+    doc = load(page.encode("utf-8"), "text/html")
+    assert doc.blocks == [Line("浏览次数"), Line("123"), Line(prose)]
+
+
+def test_content_in_a_chrome_looking_class_is_kept_when_it_is_long() -> None:
+    prose = "本机关全年主动公开政府信息,持续规范依申请公开办理流程,按时答复各类申请。" * 12
+    page = _page(f"<div class='share'>分享到</div><div class='position-relative'><p>{prose}</p></div>")
+    doc = load(page.encode("utf-8"), "text/html")
+    assert doc.blocks == [Line(prose)]
 
 
 def test_text_only_table_with_long_cells_is_layout() -> None:
@@ -322,8 +358,11 @@ def test_plain_text_lines_chrome_and_pipe_runs() -> None:
 
 def test_plain_text_footer_is_cut_and_its_site_code_kept() -> None:
     body = ["样本县2023年政府信息公开工作年度报告", "一、总体情况", "样本县全年主动公开政府信息。" * 20]
-    footer = ["主办单位:样本县人民政府 版权所有:样本市人民政府办公室 网站地图", "网站标识码:9901020001 ICP备案序号:00000000号",
-              "联系电话:0000-0000000"]
+    footer = [
+        "主办单位:样本县人民政府 版权所有:样本市人民政府办公室 网站地图",
+        "网站标识码:9901020001 ICP备案序号:00000000号",
+        "联系电话:0000-0000000",
+    ]
     doc = load("\n".join(body + footer).encode("utf-8"), "text/plain")
     assert _texts(doc.blocks) == body
     assert doc.metas == {"SiteIDCode": "9901020001"}

@@ -60,7 +60,8 @@ def test_parse_date(text: str, expected: dt.date | None) -> None:
 
 
 def test_signature_date_on_its_own_line_with_organ_above() -> None:
-    lines = ["六、其他需要报告的事项", "本年度未收取信息处理费。", "样本县人民政府办公室", "二〇二四年一月十五日"]
+    lines = ["六、其他需要报告的事项",
+             "本年度未收取信息处理费。", "样本县人民政府办公室", "二〇二四年一月十五日"]
     sig = find_signature(lines)
     assert sig is not None
     assert (sig.line, sig.start, sig.date) == (2, 0, dt.date(2024, 1, 15))
@@ -111,6 +112,7 @@ def test_traditional_title_is_normalised() -> None:
         ("盘锦市大洼区人民政府办公室2023年政府信息公开工作年度报告", "盘锦市大洼区人民政府办公室"),
         ("样本市2023年政府信息公开工作年度报告", "样本市"),
         ("样本市人民政府关于2023年政府信息公开工作年度报告", "样本市人民政府"),
+        ("样本县人民政府办公室关于印发2023年政府信息公开工作年度报告的通知", "样本县人民政府办公室"),
         ("二〇二三年样本县人民政府信息公开工作年度报告", "样本县人民政府"),
         ("政府信息公开工作汇报", None),
         (None, None),
@@ -138,7 +140,8 @@ def test_publish_date_from_meta_then_visible_block_then_caller() -> None:
     head = '<meta name="PubDate" content="2024-01-20 10:19">'
     outside = "<div class='info'>信息提供日期:2024-01-22</div>"
     title = "样本县2023年政府信息公开工作年度报告"
-    assert extract(load(_html(title, BODY, head=head, outside=outside), None)).publish_date == dt.date(2024, 1, 20)
+    with_meta = load(_html(title, BODY, head=head, outside=outside), None)
+    assert extract(with_meta).publish_date == dt.date(2024, 1, 20)
     assert extract(load(_html(title, BODY, outside=outside), None)).publish_date == dt.date(2024, 1, 22)
     doc = load(_html(title, BODY), None)
     assert extract(doc).publish_date is None
@@ -162,6 +165,13 @@ def test_sign_date_of_a_page() -> None:
     meta = extract(load(_html("样本县2023年政府信息公开工作年度报告", body), None))
     assert meta.sign_date == dt.date(2024, 1, 15)
     assert meta.year == 2023
+    assert meta.organ == "样本县人民政府"  # a bare place in the title, the body's name in the signature
+
+
+def test_signature_does_not_replace_an_organ_the_title_names_in_full() -> None:
+    body = [*BODY, "样本县人民政府", "二〇二四年一月十五日"]
+    meta = extract(load(_html("样本县教育局2023年政府信息公开工作年度报告", body), None))
+    assert meta.organ == "样本县教育局"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,7 +189,8 @@ def test_site_id_code_stands_in_for_regions_outside_the_national_table() -> None
     head = '<meta name="SiteIDCode" content="9901010001">'
     meta = extract(load(_html("样本市2023年政府信息公开工作年度报告", BODY, head=head), None))
     assert meta.region == RegionRef("样本市", "990101")
-    assert extract(load(_html("样本市2023年政府信息公开工作年度报告", BODY), None)).region == RegionRef("样本市", None)
+    without = load(_html("样本市2023年政府信息公开工作年度报告", BODY), None)
+    assert extract(without).region == RegionRef("样本市", None)
 
 
 def test_site_id_code_decides_between_same_named_places() -> None:
@@ -193,7 +204,8 @@ def test_same_named_places_disambiguated_by_parent() -> None:
     assert divisions.find_in_text("北京市朝阳区人民政府") == RegionRef("朝阳区", "110105")
     assert divisions.find_in_text("长春市朝阳区人民政府") == RegionRef("朝阳区", "220104")
     assert divisions.find_in_text("朝阳区人民政府") == RegionRef("朝阳区", None)
-    assert divisions.find_in_text("朝阳区人民政府", context="本区位于长春市南部。") == RegionRef("朝阳区", "220104")
+    in_context = divisions.find_in_text("朝阳区人民政府", context="本区位于长春市南部。")
+    assert in_context == RegionRef("朝阳区", "220104")
     assert divisions.find_in_text("金川县人民政府") == RegionRef("金川县", "513226")
     assert divisions.find_in_text("金昌市金川区人民政府") == RegionRef("金川区", "620302")
     assert divisions.find_in_text("城区人民政府") == RegionRef("城区", None)
@@ -241,7 +253,8 @@ def test_division_table_has_the_seed_regions() -> None:
 
 def test_visible_metadata_block_outside_the_container_reaches_metadata() -> None:
     html = (
-        "<html><body><div class='xxgk_info'>索引号:000/2024-00001 发布日期:2024-01-20 成文日期:2024-01-15</div>"
+        "<html><body><div class='xxgk_info'>索引号:000/2024-00001 发布日期:2024-01-20"
+        " 成文日期:2024-01-15</div>"
         "<div id='zoom'><p>样本县2023年政府信息公开工作年度报告</p><p>一、总体情况</p><p>正文内容。</p></div>"
         "</body></html>"
     )

@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, MetaData, create_engine, inspect, pool
 
+from crawler.store.embedded import running_server, stop_embedded
 from crawler.store.migrate import MIGRATIONS_DIR, alembic_config, current_revision, downgrade, upgrade
 from crawler.store.models import Base
 from parsers.template import ACTIVE_DISCLOSURE, REQUEST_COLUMN_IDS, REVIEW_COLUMN_IDS, TABLE_FORMATS
@@ -161,3 +162,25 @@ def test_concurrent_upgrades_run_one_after_the_other(pg_empty_url: str) -> None:
     # Exactly one of them found work to do; the other waited on the lock, then found the database at head.
     assert sum(f"Running upgrade  -> {_head()}" in out for out in outputs) == 1
     assert current_revision(pg_empty_url) == _head()
+
+
+def test_alembic_command_line_without_database_url_uses_the_embedded_server(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"XXGK_DATA_DIR": str(tmp_path)}
+    pgdata = tmp_path / "pgdata"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        server = running_server(pgdata)
+        assert server is not None
+        url = server.url()  # the `xxgk` database
+        assert _tables(url) == EXPECTED_TABLES
+        assert current_revision(url) == _head()
+    finally:
+        stop_embedded(pgdata)

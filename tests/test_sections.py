@@ -119,7 +119,8 @@ def test_table_labels_numbered_like_headings_are_not_headings() -> None:
     blocks = _lines(_heading("overview"), "正文。", _heading("requests"))
     for row in rows:
         blocks += _lines(f"{row.label} |", "0 |")
-    blocks += _lines(_heading("review_litigation"), "0 |", _heading("problems"), "无。", _heading("other"), "无。")
+    blocks += _lines(_heading("review_litigation"), "0 |", _heading("problems"), "无。")
+    blocks += _lines(_heading("other"), "无。")
     result = split(blocks)
     assert result.found() == ["overview", "requests", "review_litigation", "problems", "other"]
     assert result.text("requests") == "\n".join(f"{row.label}\n0" for row in rows)
@@ -191,7 +192,10 @@ def test_no_headings_at_all() -> None:
 def test_match_heading_strengths() -> None:
     exact = match_heading(_heading("overview") + " 正文")
     assert exact is not None
-    assert (exact.id, exact.heading, exact.rest, exact.strength) == ("overview", _heading("overview"), "正文", "exact")
+    assert (exact.id, exact.heading, exact.rest) == ("overview", _heading("overview"), "正文")
+    assert exact.strength == "exact"
+    colon = match_heading(_heading("overview") + ":2023年,本机关……")
+    assert colon is not None and (colon.heading, colon.rest) == (_heading("overview"), "2023年,本机关……")
     fuzzy = match_heading("五、" + H["problems"].replace("改进", "改近"))
     assert fuzzy is not None and (fuzzy.id, fuzzy.strength) == ("problems", "fuzzy")
     legacy = match_heading("三、依申请公开政府信息受理情况")

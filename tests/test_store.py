@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from crawler.items import FetchedDocument
+from crawler.registry import Region
 from crawler.store import RawStore, RawStoreError, Repository, SavedDocument, StoreError, SummaryRow
 from crawler.store.config import data_dir, normalise_url
 from crawler.store.database import database_url
@@ -46,26 +46,25 @@ STORE_TABLES = (
 )
 
 
-@dataclass
-class SampleRegion:
-    """The attributes crawler.registry.Region carries (as named in crawler/regions.toml)."""
-
-    code: str
-    name: str
-    parent: str | None = None
-    level: str | None = "county"
-    portal: str | None = None
-    listings: list[str] = field(default_factory=list)
-    family: str | None = "trs_classic"
-    params: dict[str, Any] = field(default_factory=dict)
-    sample: bool = True
-
-
 REGIONS = [
-    SampleRegion(
-        "990101", "样本市", portal="http://127.0.0.11:8800/", listings=["http://127.0.0.11:8800/gk/"]
+    Region(
+        "990101",
+        "样本市",
+        level="prefecture",
+        portal="http://127.0.0.11:8800/",
+        listings=("http://127.0.0.11:8800/gk/",),
+        family="trs_classic",
+        sample=True,
     ),
-    SampleRegion("990102", "样本县", family="hanweb_jpage", params={"col": 7}),
+    Region(
+        "990102",
+        "样本县",
+        parent="990101",
+        level="county",
+        family="hanweb_jpage",
+        params={"col": 7},
+        sample=True,
+    ),
 ]
 
 
@@ -203,16 +202,16 @@ def test_sync_regions_inserts_then_updates(repo: Repository) -> None:
             "990101",
             "样本市",
             None,
-            "county",
+            "prefecture",
             "http://127.0.0.11:8800/",
             "trs_classic",
             ["http://127.0.0.11:8800/gk/"],
             {},
             True,
         ),
-        ("990102", "样本县", None, "county", None, "hanweb_jpage", [], {"col": 7}, True),
+        ("990102", "样本县", "990101", "county", None, "hanweb_jpage", [], {"col": 7}, True),
     ]
-    repo.sync_regions([SampleRegion("990102", "样本县(改)", family="trs_classic", sample=False)])
+    repo.sync_regions([Region("990102", "样本县(改)", family="trs_classic")])
     assert rows(repo, "SELECT code, name, family, is_sample FROM regions ORDER BY code") == [
         ("990101", "样本市", "trs_classic", True),
         ("990102", "样本县(改)", "trs_classic", False),
@@ -221,7 +220,7 @@ def test_sync_regions_inserts_then_updates(repo: Repository) -> None:
 
 def test_a_region_code_must_be_six_digits(repo: Repository) -> None:
     with pytest.raises(Exception, match="ck_regions_code_digits"):
-        repo.sync_regions([SampleRegion("99010", "短码")])
+        repo.sync_regions([Region("99010", "短码")])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -54,10 +54,12 @@ __all__ = [
     "FAMILIES",
     "FAMILY_NAMES",
     "FamilyAdapter",
+    "HanwebJpage",
     "ListingError",
     "ListingLink",
     "ListingPage",
     "NoAdapterError",
+    "TrsClassic",
     "adapter_class",
     "adapter_for",
 ]

@@ -63,7 +63,7 @@ class FamilyAdapter(ABC):
         self.params: dict[str, Any] = dict(region.params)
 
     def first_requests(self) -> list[Request]:
-        """The region's listing URLs, each fetched as a plain GET (dont_filter: a listing may be re-listed)."""
+        """The region's listing URLs as plain GETs (dont_filter: a crawl may list a listing twice)."""
         return [Request(url, dont_filter=True, meta={"listing_root": url}) for url in self.region.listings]
 
     @abstractmethod
@@ -107,7 +107,7 @@ def listing_root(response: Response) -> str:
 
 
 def response_text(response: Response) -> str:
-    """The page decoded by the parser's charset rules (Scrapy's guess misreads GBK pages without a charset)."""
+    """The page decoded by the parser's charset rules (Scrapy's guess misreads GBK without a charset)."""
     content_type = response.headers.get(b"Content-Type")
     text, _encoding = decode_html(response.body, content_type.decode("latin-1") if content_type else None)
     return text
@@ -122,7 +122,9 @@ def _row_link(row: Selector, base: str) -> ListingLink | None:
         title = _collapse(anchor.attrib.get("title") or "") or text
         # The date stands beside the link (a <span>, or bare text); the link's own text may hold a year.
         rest = _collapse(" ".join(row.css("::text").getall())).replace(text, " ", 1)
-        return ListingLink(url=_strip_fragment(urljoin(base, href)), title=title, date=parse_date(normalize_text(rest)))
+        return ListingLink(
+            url=_strip_fragment(urljoin(base, href)), title=title, date=parse_date(normalize_text(rest))
+        )
     return None
 
 

@@ -4,9 +4,9 @@ The column page `/col/colNNN/index.html` embeds its first page of rows in
 `<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&
 appid=…&webid=…&path=…&columnid=…&unitid=…&webname=…&permissiontype=…"></a>]]></nextgroup><recordset>
 <record><![CDATA[<li>…</li>]]></record>…</recordset></datastore></script>`, and its jpage init script
-states `perPage` and `totalRecord`. Later rows come from POST `dataproxy.jsp?startrecord=S&endrecord=E&perpage=P`
-with the form fields `col=1` and the nextgroup link's parameters; the reply is the same `<datastore>` XML with
-`<totalrecord>` and `<totalpage>`.
+states `perPage` and `totalRecord`. Later rows come from POST
+`dataproxy.jsp?startrecord=S&endrecord=E&perpage=P` with the form fields `col=1` and the nextgroup link's
+parameters; the reply is the same `<datastore>` XML with `<totalrecord>` and `<totalpage>`.
 
 Everything the requests need is read from the page's own nextgroup link, never guessed: the proxy path, the
 column and unit ids, the site name.
@@ -53,7 +53,9 @@ class HanwebJpage(FamilyAdapter):
         script = _XML_SCRIPT.search(text)
         store = _DATASTORE.search(script.group(1) if script else text)
         if store is None:
-            raise ListingError(f"{response.url}: no <datastore> in the column page (not a Hanweb jpage column?)")
+            raise ListingError(
+                f"{response.url}: no <datastore> in the column page (not a Hanweb jpage column?)"
+            )
         page = ListingPage()
         records = _RECORD.findall(store.group(1))
         self.items_from_html("".join(records), response.url, page)
@@ -63,7 +65,9 @@ class HanwebJpage(FamilyAdapter):
         total_match = _TOTAL_RECORD.search(text)
         if nextgroup is None:
             if total_match and int(total_match.group(1)) > len(records):
-                raise ListingError(f"{response.url}: {total_match.group(1)} records but no <nextgroup> link to page on")
+                raise ListingError(
+                    f"{response.url}: {total_match.group(1)} records but no <nextgroup> link to page on"
+                )
             return page
         proxy = _proxy(response.url, nextgroup.group(1))
         root = listing_root(response)
@@ -93,7 +97,9 @@ class HanwebJpage(FamilyAdapter):
             per_page = int(params.get("perpage") or DEFAULT_PER_PAGE)
             done = int(params.get("endrecord") or per_page)
             proxy = _Proxy(response.url.split("?", 1)[0], _form_of(response))
-            page.next_requests.extend(proxy.requests_after(done, int(total_match.group(1)), per_page, page.listing_url))
+            page.next_requests.extend(
+                proxy.requests_after(done, int(total_match.group(1)), per_page, page.listing_url)
+            )
         return page
 
 
@@ -104,7 +110,9 @@ class _Proxy:
         self.url = url
         self.form = form
 
-    def request(self, start: int, end: int, per_page: int, root: str | None, extra: dict[str, object]) -> FormRequest:
+    def request(
+        self, start: int, end: int, per_page: int, root: str | None, extra: dict[str, object]
+    ) -> FormRequest:
         query = urlencode({"startrecord": start, "endrecord": end, "perpage": per_page})
         return FormRequest(
             f"{self.url}?{query}",

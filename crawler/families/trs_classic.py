@@ -2,8 +2,8 @@
 
 Two pager signatures are in use:
 
-- classic `createPageHTML(total, current, "index", "htm"[, records])`: `current` is 0-based and page k (0-based)
-  is `index_k.htm`, the first page being `index.htm`;
+- classic `createPageHTML(total, current, "index", "htm"[, records])`: `current` is 0-based and page k
+  (0-based) is `index_k.htm`, the first page being `index.htm`;
 - the 6-argument variant `createPageHTML('page_div', total, current, 'list', 'shtml', records)`: `current` is
   1-based and page k (1-based) is `list_k.shtml`, the first page being `list.shtml`.
 
@@ -42,11 +42,26 @@ class Pager:
 
 
 def parse_pager(script: str) -> Pager | None:
-    """The pager announced by the first `createPageHTML(…)` call in `script`, or None when there is none."""
-    m = _CREATE_PAGE_HTML.search(script)
-    if m is None:
-        return None
-    args = _split_args(m.group(1))
+    """The pager announced by the page's `createPageHTML(…)` call, or None when the page has none.
+
+    Pages often inline the pager's own definition (`function createPageHTML(_nPageCount, …)`) too: only a
+    call with numbers counts.
+    """
+    calls = [m for m in _CREATE_PAGE_HTML.finditer(script) if not _is_definition(script, m.start())]
+    for m in calls:
+        pager = _pager_of(_split_args(m.group(1)))
+        if pager is not None:
+            return pager
+    if calls:
+        raise ListingError(f"createPageHTML({calls[0].group(1)}) is not a pager call this adapter knows")
+    return None
+
+
+def _is_definition(script: str, start: int) -> bool:
+    return script[max(0, start - 20) : start].rstrip().endswith("function")
+
+
+def _pager_of(args: list[str]) -> Pager | None:
     try:
         if len(args) >= 5 and not args[0].isdigit():
             # ('page_div', total, current, 'list', 'shtml', records): 1-based
@@ -54,8 +69,8 @@ def parse_pager(script: str) -> Pager | None:
         if len(args) >= 4:
             return Pager(int(args[0]), int(args[1]), args[2], args[3], one_based=False)
     except ValueError:
-        pass
-    raise ListingError(f"createPageHTML({m.group(1)}) is not a pager call this adapter knows")
+        return None
+    return None
 
 
 def _split_args(text: str) -> list[str]:

@@ -260,7 +260,11 @@ def _active_2019(rng: random.Random, state: _OrganState, issues_rules: bool, sca
         made = rng.randint(0, max_made)
         published = max(0, made - rng.randint(0, 1))
         state.total_published[row] += published
-        table[row] = {"new_made": made, "new_published": published, "total_published": state.total_published[row]}
+        table[row] = {
+            "new_made": made,
+            "new_published": published,
+            "total_published": state.total_published[row],
+        }
     for row in ("licensing", "other_services", "penalty", "coercion", "fees"):
         prev = state.items[row]
         change = rng.randint(-min(3, prev), 4)
@@ -278,10 +282,17 @@ def _organ_series(seed: int, organ: str, organ_index: int) -> dict[int, tuple[di
     scale = _ORGAN_SCALE[organ_index]
     issues_rules = organ_index == 0
     state = _OrganState(
-        carried_forward={c: _zero_or(rng, 0.8, 1, 2) if c == "natural_person" else 0 for c in APPLICANT_COLUMN_IDS},
-        in_force={"regulations": rng.randint(0, 12) if issues_rules else 0, "normative_documents": rng.randint(0, 40)},
-        total_published={"regulations": rng.randint(0, 20) if issues_rules else 0,
-                         "normative_documents": rng.randint(0, 60)},
+        carried_forward={
+            c: _zero_or(rng, 0.8, 1, 2) if c == "natural_person" else 0 for c in APPLICANT_COLUMN_IDS
+        },
+        in_force={
+            "regulations": rng.randint(0, 12) if issues_rules else 0,
+            "normative_documents": rng.randint(0, 40),
+        },
+        total_published={
+            "regulations": rng.randint(0, 20) if issues_rules else 0,
+            "normative_documents": rng.randint(0, 60),
+        },
         items={row: rng.randint(0, 40) for row in ("licensing", "other_services", "penalty", "coercion")}
         | {"fees": rng.randint(0, 6)},
     )
@@ -471,4 +482,3 @@ def generate_pages(reports: list[SyntheticReport], count: int, seed: int) -> lis
         )
     pages.sort(key=lambda p: (p.publish_date, p.report_title, p.kind))
     return [replace(p, doc_id=2001 + i) for i, p in enumerate(pages)]
-

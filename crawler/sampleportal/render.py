@@ -45,7 +45,7 @@ _IDEOGRAPHIC_SPACE = "\u3000"
 
 
 def official(label: str) -> str:
-    """A normalised template label as officials print it: full-width brackets, commas, colons, curly quotes."""
+    """A normalised template label as officials print it: full-width brackets, commas, colons, quotes."""
     text = label.translate(_FULL_WIDTH)
     parts = text.split('"')
     out = [parts[0]]
@@ -177,7 +177,9 @@ def _esc(text: str) -> str:
 
 
 def table_html(grid: Grid) -> list[str]:
-    out = ['<table border="1" cellspacing="0" cellpadding="0" width="100%" style="border-collapse:collapse;">']
+    out = [
+        '<table border="1" cellspacing="0" cellpadding="0" width="100%" style="border-collapse:collapse;">'
+    ]
     out.append("<tbody>")
     for row in grid:
         cells = []
@@ -201,7 +203,9 @@ def table_cells(grid: Grid, rng: random.Random) -> list[str]:
             if not cell.text:
                 if cell.rowspan > 1:  # the empty corner of a header: a flattened page just drops it
                     continue
-                raise ValueError("a blank value cell cannot be written one cell per line (its column is lost)")
+                raise ValueError(
+                    "a blank value cell cannot be written one cell per line (its column is lost)"
+                )
             # Stray leading/trailing spaces, as flattened pages keep from the editor.
             pad = rng.choice(("", "", " ", _IDEOGRAPHIC_SPACE))
             out.append(f"<p>{pad}{_esc(cell.text)}{rng.choice(('', ' '))}</p>")
@@ -309,6 +313,15 @@ def _other_text(report: SyntheticReport, rng: random.Random) -> list[str]:
     ]
 
 
+def _grid(report: SyntheticReport, table_id: str) -> Grid:
+    values = report.figures[table_id]
+    if table_id == "active_disclosure":
+        return active_grid(report.format, values)
+    if table_id == "requests":
+        return requests_grid(report.format, values)
+    return review_grid(values)
+
+
 def report_body(report: SyntheticReport) -> str:
     rng = random.Random(report.variant)
     year = report.year
@@ -329,8 +342,10 @@ def report_body(report: SyntheticReport) -> str:
                 f"{year}年，{report.organ}认真贯彻落实《条例》和上级关于政务公开工作的部署，"
                 "坚持以公开为常态、不公开为例外，持续提升政府信息公开质量。"
             ),
-            _p(f"（一）主动公开。全年通过门户网站主动公开政府信息{report.items_published}条，"
-               "及时发布政策文件及解读材料。"),
+            _p(
+                f"（一）主动公开。全年通过门户网站主动公开政府信息{report.items_published}条，"
+                "及时发布政策文件及解读材料。"
+            ),
             _p(_requests_sentence(report)),
             _p(rng.choice(_MANAGEMENT)),
             _p(rng.choice(_PLATFORM)),
@@ -348,19 +363,16 @@ def report_body(report: SyntheticReport) -> str:
     }
     if report.revision:
         corrected = report.publish_date + dt.timedelta(days=7 * report.revision)
-        sections["other"].append(_p(f"（更正说明：本报告于{chinese_date(corrected)}更正，第{report.revision}次修订。）"))
+        sections["other"].append(
+            _p(f"（更正说明：本报告于{chinese_date(corrected)}更正，第{report.revision}次修订。）")
+        )
 
-    grids = {
-        "active_disclosure": lambda: active_grid(report.format, report.figures["active_disclosure"]),
-        "requests": lambda: requests_grid(report.format, report.figures["requests"]),
-        "review_litigation": lambda: review_grid(report.figures["review_litigation"]),
-    }
-    for n, (section_id, make_grid) in enumerate(grids.items(), start=1):
+    for n, section_id in enumerate(("active_disclosure", "requests", "review_litigation"), start=1):
         if report.layout == "absent":
             src = image_src(report.publish_date, report.doc_id, n)
             sections[section_id] = [f'<p style="text-align:center;"><img src="{src}" width="600"/></p>']
         else:
-            sections[section_id] = table_blocks(report.layout, make_grid(), rng)
+            sections[section_id] = table_blocks(report.layout, _grid(report, section_id), rng)
 
     for spec in SECTIONS:
         out.append(_heading(report, spec.id, rng))
@@ -374,7 +386,9 @@ def page_body(page: SyntheticPage) -> str:
     """A 解读 or 图解 page: talks about the report without being one."""
     out = [_p(page.title, "text-align:center;")]
     if page.kind == "图解":
-        out.append(f'<p style="text-align:center;"><img src="{image_src(page.publish_date, page.doc_id, 1)}"/></p>')
+        out.append(
+            f'<p style="text-align:center;"><img src="{image_src(page.publish_date, page.doc_id, 1)}"/></p>'
+        )
         out.append(_p(f"一图读懂{page.report_title}。"))
     else:
         out.append(_p(f"近日，{page.organ}发布了《{page.report_title}》。现就报告的主要内容解读如下。"))

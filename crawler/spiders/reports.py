@@ -22,7 +22,15 @@ from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+    UsageError,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
@@ -40,7 +48,7 @@ from crawler.failures import FetchFailure
 from crawler.families import FamilyAdapter, ListingError, NoAdapterError, adapter_for
 from crawler.items import FetchedDocument
 from crawler.links import LinkKind, classify_title
-from crawler.registry import Region, Registry, RegionLookupError, load_registry
+from crawler.registry import Region, RegionLookupError, Registry, load_registry
 from parsers.document import decode_html, sniff_type
 from parsers.metadata import page_publish_date
 
@@ -110,7 +118,8 @@ class ReportsSpider(scrapy.Spider):
         )
         spider: ReportsSpider = super().from_crawler(crawler, *args, registry=registry, **kwargs)
         # Settings freeze after the spider is created, so a sample-only crawl can still relax them here.
-        if all(r.sample for r in spider.regions) and settings.getbool(SAMPLE_RELAX_SETTING, True):
+        relax = all(r.sample for r in spider.regions) and settings.getbool(SAMPLE_RELAX_SETTING, True)
+        if relax and not settings.frozen:  # frozen only where a test built the crawler by hand
             for key, value in SAMPLE_PORTAL_SETTINGS.items():
                 settings.set(key, value, priority="spider")
         return spider
@@ -234,11 +243,20 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
     if failure.check(HttpError):
         response = value.response
         return failures.HTTP_ERROR, f"HTTP {response.status} from {response.url}"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    # Scrapy ≥ 2.14 wraps Twisted's errors in its own; both are accepted.
+    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
         return failures.TIMEOUT, str(value) or "timed out"
-    if failure.check(DNSLookupError):
+    if failure.check(CannotResolveHostError, DNSLookupError):
         return failures.DNS, str(value)
-    if failure.check(ConnectionRefusedError, ConnectionLost, ResponseFailed, ResponseNeverReceived):
+    if failure.check(
+        DownloadConnectionRefusedError,
+        DownloadFailedError,
+        ResponseDataLossError,
+        ConnectionRefusedError,
+        ConnectionLost,
+        ResponseFailed,
+        ResponseNeverReceived,
+    ):
         return failures.CONNECTION, f"{type(value).__name__}: {value}"
     if failure.check(IgnoreRequest):
         text = str(value)

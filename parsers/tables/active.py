@@ -7,6 +7,7 @@ are the template's, in its order, which is the order every sub-table header writ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Final
 
 from parsers import template
@@ -21,16 +22,20 @@ NAME: Final[str] = "二"
 MIN_ROWS: Final[int] = 2
 
 
-def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[str]]:
-    rows = active_row_keys(fmt)
-    taken: set[str] = set()
+@lru_cache(maxsize=16384)
+def _match(fmt: str, candidate: str) -> str | None:
+    for row in active_row_keys(fmt):
+        if match(candidate, row) is not None:
+            return row.id
+    return None
 
+
+def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[str]]:
     def find(candidates: Sequence[str]) -> str | None:
         for candidate in candidates:
-            for row in rows:
-                if row.id not in taken and match(candidate, row) is not None:
-                    taken.add(row.id)
-                    return row.id
+            row = _match(fmt, candidate)
+            if row is not None:
+                return row
         return None
 
     return collect_runs(tokens, find)

@@ -49,7 +49,9 @@ def build(
                 )
         if texts is None:
             table[shape.id] = _blank_row(shape.columns)
-            warnings.append(f"table {table_name}: row {shape.id}: {problem} ({' | '.join(run)!r}); left blank")
+            warnings.append(
+                f"table {table_name}: row {shape.id}: {problem} ({' | '.join(run)!r}); left blank"
+            )
             continue
         row: dict[str, Cell] = {}
         for column, text in zip(shape.columns, texts, strict=True):

@@ -13,8 +13,6 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
-from parsers.tables.cells import parse_cell
-
 # Enumerating splits is exponential in the number of digits; longer glued strings stay unread.
 _MAX_GLUED_DIGITS: Final[int] = 24
 
@@ -79,12 +77,3 @@ def unglue(run: Sequence[str], n: int, consistent: Callable[[list[int]], bool]) 
     if len(found) == 1:
         return list(found.pop())
     return None
-
-
-def parse_texts(texts: Sequence[str]) -> list[int | None]:
-    """Integer values of cell texts (None where not a plain count), for consistency tests."""
-    out: list[int | None] = []
-    for text in texts:
-        value = parse_cell(text, "int").value
-        out.append(value if isinstance(value, int) else None)
-    return out

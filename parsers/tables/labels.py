@@ -34,6 +34,7 @@ _MARKER_LEN: Final[int] = 12
 Strength = Literal["label", "core", "tolerant"]
 
 
+@lru_cache(maxsize=8192)
 def core(key: str) -> str:
     """A label key without leading numbering (repeated: "三、(一)"), quotes and trailing colons."""
     key = key.replace('"', "")
@@ -94,6 +95,7 @@ def _group_prefixes() -> tuple[str, ...]:
     return tuple(sorted(prefixes, key=len, reverse=True))
 
 
+@lru_cache(maxsize=8192)
 def strip_groups(key: str) -> str:
     """Drop group labels written in front of a row label ("(三)不予公开1.属于国家秘密")."""
     changed = True

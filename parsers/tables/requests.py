@@ -8,6 +8,7 @@ label ("(七)总计", "3.其他") or a long core may be taken further on (rows c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Final
 
 from parsers import template
@@ -29,6 +30,19 @@ def applicant_sum_holds(values: list[int]) -> bool:
     return sum(values[:-1]) == values[-1]
 
 
+@lru_cache(maxsize=16384)
+def _matches(fmt: str, candidate: str) -> tuple[tuple[int, bool], ...]:
+    """(row index, matched by its full label) for every row of table 三 the candidate label matches;
+    cached because the same labels recur in every report."""
+    key = strip_groups(candidate)
+    out: list[tuple[int, bool]] = []
+    for idx, row in enumerate(request_row_keys(fmt)):
+        strength = match(key, row)
+        if strength is not None:
+            out.append((idx, strength == "label" or not row.short))
+    return tuple(out)
+
+
 def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[str]]:
     rows = request_row_keys(fmt)
     pos = 0
@@ -36,12 +50,8 @@ def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[str]]:
     def find(candidates: Sequence[str]) -> str | None:
         nonlocal pos
         for candidate in candidates:
-            key = strip_groups(candidate)
-            for idx in range(pos, len(rows)):
-                strength = match(key, rows[idx])
-                if strength is None:
-                    continue
-                if strength != "label" and rows[idx].short and idx - pos > _SHORT_WINDOW:
+            for idx, trusted in _matches(fmt, candidate):
+                if idx < pos or (not trusted and idx - pos > _SHORT_WINDOW):
                     continue
                 pos = idx + 1
                 return rows[idx].id

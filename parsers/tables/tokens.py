@@ -67,12 +67,26 @@ def _words(text: str) -> list[Token]:
     return out
 
 
-def _cell(text: str) -> Token:
-    """One delimited cell (grid or `|`): the whole cell is a value, a blank, or one label."""
+def _cell(text: str, in_values: bool = False) -> Token:
+    """One delimited cell (grid or `|`): the whole cell is a value, a blank, or one label.
+
+    `in_values`: the cell follows a value in the same row, so it is a value however it reads
+    (an unreadable value must be reported as such, not end the row as if it were a label).
+    """
     text = " ".join(text.split())
-    if not text or looks_like_value(text):
+    if in_values or not text or looks_like_value(text):
         return _value(text)
     return _label(text)
+
+
+def _row(cells: Iterable[str]) -> list[Token]:
+    out: list[Token] = []
+    in_values = False
+    for cell in cells:
+        token = _cell(cell, in_values)
+        in_values = in_values or (token.kind == "value" and token.text != "")
+        out.append(token)
+    return out
 
 
 def _pipe_line(line: str) -> list[Token]:
@@ -91,7 +105,7 @@ def _pipe_line(line: str) -> list[Token]:
     if body.endswith("|"):
         body = body[:-1]
     cells = body.split("|")
-    out = [_cell(cell) for cell in cells]
+    out = _row(cells)
     if len(cells) > 1:
         out.append(BREAK)
     return out
@@ -113,8 +127,7 @@ def _grid(grid: Grid) -> Iterator[Token]:
     for row in grid.rows:
         if not any(cell.strip() for cell in row):
             continue
-        for cell in row:
-            yield _cell(cell)
+        yield from _row(row)
         yield BREAK
 
 

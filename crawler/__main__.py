@@ -1,0 +1,256 @@
+"""`python -m crawler` (also installed as `xxgk`): the demo, crawls, the summary and the registry.
+
+    python -m crawler demo [--seeds DIR] [--port N]   sample portal → crawl every sample region → summary
+    python -m crawler crawl REGION[,REGION…] [--sample] [--no-db] [-s NAME=VALUE …]
+    python -m crawler summary                          the same summary, from the database
+    python -m crawler regions [QUERY]                  list or resolve registry rows
+
+Exit status: 0 done; 1 the crawl or the database failed; 2 bad arguments (unknown or uncrawlable region).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+SPIDER = "reports"
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler = args.handler
+    return int(handler(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="serve the sample portal, crawl all sample regions, print a summary"
+    )
+    demo.add_argument("--seeds", type=Path, default=None, help="directory of real reports for region 990104")
+    demo.add_argument(
+        "--port", type=int, default=None, help="sample portal port (default: SAMPLE_PORTAL_PORT, else 8800)"
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+    crawl = commands.add_parser("crawl", help="crawl registry regions (code, name or parent+name)")
+    crawl.add_argument("region", nargs="?", default=None, help="e.g. 532502, 开远市, 990101,990102")
+    crawl.add_argument("--sample", action="store_true", help="every sample region")
+    crawl.add_argument("--no-db", action="store_true", help="keep raw files only, write nothing to Postgres")
+    crawl.add_argument(
+        "-s",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting, as with `scrapy crawl -s`",
+    )
+    crawl.set_defaults(handler=cmd_crawl)
+
+    summary = commands.add_parser("summary", help="reports per region and year, from the database")
+    summary.set_defaults(handler=cmd_summary)
+
+    regions = commands.add_parser("regions", help="list registry rows, or those matching QUERY")
+    regions.add_argument("query", nargs="?", default=None)
+    regions.set_defaults(handler=cmd_regions)
+    return parser
+
+
+# -------------------------------------------------------------------------------------------------------
+# crawl
+# -------------------------------------------------------------------------------------------------------
+
+
+def run_crawl(spider_args: dict[str, str], overrides: dict[str, Any]) -> bool:
+    """Run the `reports` spider in this process; True when it started and finished.
+
+    Twisted's reactor cannot be restarted: one crawl per process (the demo and the CLI each run one).
+    """
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    settings.setdict(overrides, priority="cmdline")
+    process = CrawlerProcess(settings)
+    outcome: dict[str, Any] = {}
+
+    def failed(failure: Any) -> None:
+        outcome["error"] = failure
+
+    process.crawl(SPIDER, **spider_args).addErrback(failed)
+    process.start()
+    if "error" in outcome:
+        print(f"crawl failed: {outcome['error'].getErrorMessage()}", file=sys.stderr)
+        return False
+    return True
+
+
+def _check_selection(region: str | None, sample: bool, port: int | None = None) -> str | None:
+    """The registry's message when the selection names nothing crawlable, else None."""
+    from crawler.registry import load_registry
+    from crawler.spiders.reports import RegionSelectionError, select_regions
+
+    try:
+        select_regions(load_registry(sample_port=port), region, "1" if sample else None)
+    except RegionSelectionError as exc:
+        return str(exc)
+    return None
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {}
+    for pair in args.settings:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            print(f"-s takes NAME=VALUE, got {pair!r}", file=sys.stderr)
+            return 2
+        overrides[name] = value
+    if args.no_db:
+        overrides["XXGK_DATABASE"] = "off"
+    problem = _check_selection(args.region, args.sample, overrides.get("SAMPLE_PORTAL_PORT"))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    spider_args = {"region": args.region} if args.region else {}
+    if args.sample:
+        spider_args["sample"] = "1"
+    return 0 if run_crawl(spider_args, overrides) else 1
+
+
+# -------------------------------------------------------------------------------------------------------
+# demo and summary
+# -------------------------------------------------------------------------------------------------------
+
+
+def _default_seeds() -> Path | None:
+    configured = os.environ.get("XXGK_SEEDS_DIR")
+    candidate = Path(configured) if configured else _REPO_ROOT.parent / "shared" / "seeds"
+    return candidate if candidate.is_dir() else None
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from crawler.sampleportal import SamplePortal
+    from crawler.store import database_url, upgrade
+
+    seeds = args.seeds if args.seeds is not None else _default_seeds()
+    if seeds is not None and not seeds.is_dir():
+        print(f"--seeds {seeds}: not a directory", file=sys.stderr)
+        return 2
+    from crawler.registry import sample_port_from_env
+
+    # A fixed port: documents are keyed by URL, so a demo run again on the same port finds them unchanged.
+    port = args.port if args.port is not None else sample_port_from_env()
+    url = database_url()
+    upgrade(url)
+    portal = SamplePortal(port=port, seeds_dir=seeds)
+    try:
+        portal.start()
+    except OSError as exc:
+        print(f"cannot serve the sample portal on port {port}: {exc}; pass --port N", file=sys.stderr)
+        return 1
+    try:
+        print(f"sample portal on port {portal.port}; seeds: {seeds or 'none'}", flush=True)
+        # Warnings and errors only: the summary below is the demo's output.
+        overrides = {"SAMPLE_PORTAL_PORT": portal.port, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+        ok = run_crawl({"sample": "1"}, overrides)
+    finally:
+        portal.stop()
+    print_summary(url)
+    return 0 if ok else 1
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from crawler.store import database_url, upgrade
+
+    url = database_url()
+    upgrade(url)
+    print_summary(url)
+    return 0
+
+
+def print_summary(url: str) -> None:
+    from sqlalchemy import select
+
+    from crawler.store import Repository
+    from crawler.store.models import CrawlRun
+
+    with Repository(url) as repo:
+        rows = repo.summary()
+        with repo.engine.connect() as conn:
+            run = conn.execute(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).first()
+    print(
+        "Reports per region and year (requests received = Σ 本年新收 总计; failed checks: sums not adding up)"
+    )
+    if not rows:
+        print("  (no reports stored yet)")
+    width = max((len(r.region_name) for r in rows), default=4)
+    for r in rows:
+        year = str(r.year) if r.year is not None else "?"
+        received = "-" if r.requests_received is None else str(r.requests_received)
+        print(
+            f"  {r.region_code} {r.region_name:<{width}} {year:>4}  reports {r.reports:>3}  "
+            f"requests received {received:>6}  failed checks {r.failed_checks:>3}"
+        )
+    total = sum(r.reports for r in rows)
+    received_total = sum(r.requests_received or 0 for r in rows)
+    print(
+        f"  all: {total} reports, {received_total} requests received, "
+        f"{sum(r.failed_checks for r in rows)} failed checks"
+    )
+    if run is None:
+        print("No crawl run recorded yet.")
+        return
+    print(
+        f"Last crawl (run {run.id}, {run.finish_reason or 'unfinished'}): documents new {run.reports_new}, "
+        f"changed {run.reports_changed}, unchanged {run.reports_unchanged}; failures {run.failures}"
+    )
+
+
+# -------------------------------------------------------------------------------------------------------
+# regions
+# -------------------------------------------------------------------------------------------------------
+
+
+def cmd_regions(args: argparse.Namespace) -> int:
+    from crawler.families import FAMILIES
+    from crawler.registry import RegionLookupError, load_registry
+
+    registry = load_registry()
+    if args.query:
+        rows = registry.search(args.query)
+        if not rows:
+            try:
+                rows = [registry.resolve(args.query)]
+            except RegionLookupError as exc:
+                print(exc, file=sys.stderr)
+                return 1
+    else:
+        rows = list(registry)
+    for region in rows:
+        if not region.family:
+            status = "names only"
+        elif FAMILIES.get(region.family) is None:
+            status = f"{region.family} (no adapter yet)"
+        elif not region.listings:
+            status = f"{region.family} (no listing URL)"
+        else:
+            status = region.family
+        parent = region.parent_name or ""
+        sample = " [sample]" if region.sample else ""
+        print(f"{region.code}  {region.name}  {parent}  {status}{sample}")
+        for url in region.listings:
+            print(f"        {url}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

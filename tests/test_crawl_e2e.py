@@ -1,0 +1,410 @@
+"""End to end: the `reports` spider crawls the local sample portal into a real Postgres.
+
+Each crawl runs in a subprocess (`python -m scrapy crawl reports …`): Twisted's reactor cannot be restarted
+inside one pytest process. Expected values come from the sample portal's generator (the values each
+synthetic report was written from) and from ../shared/seeds/expected/*.json for the real reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from crawler.links import LinkKind, classify_title
+from crawler.sampleportal import SamplePortal, SyntheticReport
+from crawler.store import Repository
+from parsers.model import table_values
+from parsers.template import request_rows
+from tests.conftest import REPO_ROOT
+from tests.pg_fixtures import PgServer
+
+pytestmark = pytest.mark.postgres
+
+GENERATED = ("990101", "990102", "990103")
+CORPUS = "990104"
+SAMPLE = (*GENERATED, CORPUS)
+TABLE_CHECK_PREFIXES = ("requests.", "review_litigation.")
+CRAWL_TIMEOUT_S = 240
+
+
+@dataclass
+class World:
+    url: str
+    engine: Engine
+    raw: Path
+    portal: SamplePortal
+    seeds: Path
+    first: subprocess.CompletedProcess[str]
+    first_requests: dict[str, list[tuple[str, str]]]  # per site: (method, path) served during the first crawl
+    started: dt.datetime
+    finished: dt.datetime
+
+
+def run_crawl(world_url: str, raw: Path, port: int, *spider_args: str) -> subprocess.CompletedProcess[str]:
+    args = [sys.executable, "-m", "scrapy", "crawl", "reports"]
+    for arg in spider_args:
+        args += ["-a", arg]
+    args += [
+        "-s", f"DATABASE_URL={world_url}",
+        "-s", f"SAMPLE_PORTAL_PORT={port}",
+        "-s", f"XXGK_RAW_DIR={raw}",
+        "-s", "LOG_LEVEL=INFO",
+    ]  # fmt: skip
+    # XXGK_DATA_DIR points into the test's directory: nothing may fall back to ./var.
+    env = {**os.environ, "XXGK_DATA_DIR": str(raw.parent / "data")}
+    return subprocess.run(
+        args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S, check=False
+    )
+
+
+def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(text(sql), params))
+
+
+def scalar(engine: Engine, sql: str, **params: Any) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar_one()
+
+
+@pytest.fixture(scope="module")
+def world(
+    pg_server: PgServer,
+    pg_template: str,
+    sample_portal: SamplePortal,
+    seeds_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[World]:
+    sample_portal.reset()
+    sample_portal.clear_requests()
+    name = pg_server.new_name("e2e")
+    url = pg_server.create_database(name, template=pg_template)
+    raw = tmp_path_factory.mktemp("e2e") / "raw"
+    engine = create_engine(url)
+    try:
+        started = dt.datetime.now(dt.UTC)
+        first = run_crawl(url, raw, sample_portal.port, "sample=1")
+        finished = dt.datetime.now(dt.UTC)
+        assert first.returncode == 0, first.stderr[-4000:]
+        served = {code: sample_portal.site_requests(code) for code in SAMPLE}
+        yield World(url, engine, raw, sample_portal, seeds_dir, first, served, started, finished)
+    finally:
+        sample_portal.reset()
+        engine.dispose()
+        pg_server.drop_database(name)
+
+
+def generated(world: World) -> dict[str, tuple[str, SyntheticReport]]:
+    """URL → (region code, report) for every generated report the portal lists now."""
+    return {
+        world.portal.report_url(code, r.doc_id): (code, r)
+        for code in GENERATED
+        for r in world.portal.site(code).reports
+    }
+
+
+def corpus_reports(world: World) -> dict[str, Any]:
+    """URL → corpus text, for the texts the corpus column lists under a report title."""
+    site = world.portal.site(CORPUS)
+    return {
+        world.portal.report_url(CORPUS, t.doc_id): t
+        for t in site.corpus
+        if classify_title(t.title) is LinkKind.REPORT
+    }
+
+
+def seed_publish_date(seeds_dir: Path, stem: str) -> dt.date | None:
+    expected = json.loads((seeds_dir / "expected" / f"{stem}.json").read_text(encoding="utf-8"))
+    return dt.date.fromisoformat(expected["publish_date"]) if expected["publish_date"] else None
+
+
+def seed_url(world: World, stem: str) -> str:
+    [text_] = [t for t in world.portal.site(CORPUS).corpus if t.path.stem == stem]
+    return world.portal.report_url(CORPUS, text_.doc_id)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The first crawl
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_every_report_is_stored_once(world: World) -> None:
+    expected_urls = set(generated(world)) | set(corpus_reports(world))
+    assert len(generated(world)) == 75  # 25 per generated site
+    assert len(expected_urls) == 75 + len(corpus_reports(world))
+    stored = {r.url for r in rows(world.engine, "SELECT url FROM documents")}
+    assert stored == expected_urls
+    assert scalar(world.engine, "SELECT count(*) FROM document_versions") == len(expected_urls)
+    assert scalar(world.engine, "SELECT count(*) FROM reports") == len(expected_urls)
+    per_region = dict(rows(world.engine, "SELECT region_code, count(*) FROM reports GROUP BY 1"))
+    assert per_region == {**dict.fromkeys(GENERATED, 25), CORPUS: len(corpus_reports(world))}
+    assert scalar(world.engine, "SELECT count(*) FROM crawl_failures") == 0
+
+
+def test_table_rows_match_the_reports_with_tables(world: World, seeds_dir: Path) -> None:
+    expected_requests = sum(
+        len(r.tables["requests"]) for _, r in generated(world).values() if r.tables["requests"] is not None
+    )
+    for stem in ("002_497c134688cf5754", "003_d1ed69b8ea7b905a"):
+        seed = json.loads((seeds_dir / "expected" / f"{stem}.json").read_text(encoding="utf-8"))
+        expected_requests += len(seed["tables"]["requests"])
+    assert scalar(world.engine, "SELECT count(*) FROM report_requests") == expected_requests
+    # Every template row of table 三 once per report with the table (none where the table was an image).
+    by_format = dict(
+        rows(
+            world.engine,
+            "SELECT r.format, count(*) FROM report_requests q "
+            "JOIN reports r ON r.id = q.report_id GROUP BY 1",
+        )
+    )
+    with_2021 = sum(1 for _, r in generated(world).values() if r.format == "2021" and r.layout != "absent")
+    with_2019 = sum(1 for _, r in generated(world).values() if r.format == "2019" and r.layout != "absent")
+    # Seeds 002 and 003 are 2021-format reports with table 三.
+    assert by_format == {
+        "2021": (with_2021 + 2) * len(request_rows("2021")),
+        "2019": with_2019 * len(request_rows("2019")),
+    }
+
+
+def stored_reports(world: World) -> dict[str, int]:
+    return dict(
+        rows(world.engine, "SELECT d.url, r.id FROM reports r JOIN documents d ON d.id = r.document_id")
+    )
+
+
+def test_generated_reports_are_stored_with_their_exact_values(world: World) -> None:
+    ids = stored_reports(world)
+    with Repository(world.url) as repo:
+        for url, (code, report) in generated(world).items():
+            parsed = repo.load_report(ids[url])
+            where = f"{code}/{report.doc_id} ({report.layout})"
+            assert parsed.title == report.title, where
+            assert parsed.organ == report.organ, where
+            assert (parsed.year, parsed.format, parsed.script) == (
+                report.year,
+                report.format,
+                "simplified",
+            ), where
+            assert (parsed.region.name, parsed.region.code) == (report.region_name, code), where
+            assert (parsed.publish_date, parsed.sign_date) == (report.publish_date, report.sign_date), where
+            got = {tid: None if t is None else table_values(t) for tid, t in parsed.tables.items()}
+            assert got == report.tables, where
+            failing = {c.id for c in parsed.checks if c.ok is False and c.id.startswith(TABLE_CHECK_PREFIXES)}
+            assert failing == set(report.failing_checks), where
+
+
+@pytest.mark.parametrize("stem", ["002_497c134688cf5754", "003_d1ed69b8ea7b905a"])
+def test_seed_reports_are_stored_as_expected(world: World, seeds_dir: Path, stem: str) -> None:
+    expected = json.loads((seeds_dir / "expected" / f"{stem}.json").read_text(encoding="utf-8"))
+    with Repository(world.url) as repo:
+        parsed = repo.load_report(stored_reports(world)[seed_url(world, stem)])
+    assert parsed.title == expected["title"]
+    assert (parsed.region.name, parsed.region.code) == (
+        expected["region"]["name"],
+        expected["region"]["code"],
+    )
+    assert (parsed.year, parsed.format, parsed.script) == (
+        expected["year"],
+        expected["format"],
+        expected["script"],
+    )
+    assert {tid: None if t is None else table_values(t) for tid, t in parsed.tables.items()} == expected[
+        "tables"
+    ]
+    assert sorted(parsed.failing_checks()) == sorted(expected.get("checks_failing", []))
+    # The corpus page shows no date: the listing's date stands in as the publication date.
+    [text_] = [t for t in world.portal.site(CORPUS).corpus if t.path.stem == stem]
+    assert parsed.publish_date == text_.listing_date
+
+
+def test_provenance_of_every_version(world: World) -> None:
+    gen = generated(world)
+    corpus = corpus_reports(world)
+    versions = rows(
+        world.engine,
+        "SELECT d.url, d.region_code, v.* FROM document_versions v JOIN documents d ON d.id = v.document_id",
+    )
+    assert len(versions) == len(gen) + len(corpus)
+    for v in versions:
+        assert v.http_status == 200, v.url
+        assert v.final_url == v.url
+        assert world.started <= v.fetched_at <= world.finished, v.url
+        body = (world.raw / v.raw_path).read_bytes()
+        assert hashlib.sha256(body).hexdigest() == v.sha256 == v.raw_path.split("/")[1]
+        assert v.size == len(body)
+        assert v.crawl_run_id is not None
+        if v.url in gen:
+            code, report = gen[v.url]
+            entry = world.portal.site(code).entry(report.doc_id)
+            assert entry is not None
+            assert (v.listing_title, v.listing_date) == (report.title, entry.listing_date), v.url
+            assert v.page_date == entry.published.date(), v.url
+        else:
+            text_ = corpus[v.url]
+            assert (v.listing_title, v.listing_date) == (text_.title, text_.listing_date)
+            # The page date is the one the report's own text shows (发布时间: …), as its expected parse says.
+            assert v.page_date == seed_publish_date(world.seeds, text_.path.stem), v.url
+        if v.region_code == "990103":
+            assert (v.content_type, v.encoding) == ("text/html", "gb18030")
+        else:
+            assert (v.content_type, v.encoding) == ("text/html; charset=UTF-8", "utf-8")
+        if v.region_code == "990102":
+            # Records after the first ten come from dataproxy.jsp: the column page is the listing.
+            assert v.listing_url == world.portal.listing_urls("990102")[0]
+        else:
+            assert v.listing_url in world.portal.listing_urls(v.region_code)
+
+
+def test_each_page_is_fetched_once_and_jpage_pages_are_posted(world: World) -> None:
+    hanweb = world.first_requests["990102"]
+    entries = len(world.portal.site("990102").entries())
+    assert entries == 29  # 25 reports and 4 解读/图解 pages: the column page and two data-proxy pages
+    assert sorted(r for r in hanweb if r[0] == "POST") == [
+        ("POST", "/module/web/jpage/dataproxy.jsp?startrecord=11&endrecord=20&perpage=10"),
+        ("POST", "/module/web/jpage/dataproxy.jsp?startrecord=21&endrecord=29&perpage=10"),
+    ]
+    reports = {**generated(world), **corpus_reports(world)}
+    for code in SAMPLE:
+        log = world.first_requests[code]
+        assert len(log) == len(set(log)), code  # nothing fetched twice
+        base = world.portal.base_url(code)
+        listings = {u.removeprefix(base) for u in world.portal.listing_urls(code) if "dataproxy" not in u}
+        details = {u.removeprefix(base) for u in reports if u.startswith(base + "/")}
+        # robots.txt, the listing pages and the report pages: no 解读/图解 page, nothing else.
+        assert {path for method, path in log if method == "GET"} == {"/robots.txt"} | listings | details, code
+
+
+def test_interpretations_are_skipped_and_counted(world: World) -> None:
+    page_urls = {
+        world.portal.report_url(code, p.doc_id) for code in GENERATED for p in world.portal.site(code).pages
+    }
+    assert len(page_urls) == 12
+    stored = {r.url for r in rows(world.engine, "SELECT url FROM documents")}
+    assert not page_urls & stored
+    [run] = rows(world.engine, "SELECT * FROM crawl_runs")
+    assert run.stats["listing/skipped/interpretation"] == 12
+    assert "skipped (解读/图解, not the report): 图解：" in world.first.stderr
+    assert (run.finish_reason, run.region_codes, run.spider) == ("finished", list(SAMPLE), "reports")
+    assert (run.items, run.reports_new, run.reports_changed, run.reports_unchanged, run.failures) == (
+        75 + len(corpus_reports(world)), 75 + len(corpus_reports(world)), 0, 0, 0,
+    )  # fmt: skip
+
+
+def test_gbk_region_reads_as_chinese(world: World) -> None:
+    stored = dict(
+        rows(
+            world.engine,
+            "SELECT r.title, s.text FROM report_sections s JOIN reports r ON r.id = s.report_id "
+            "WHERE r.region_code = '990103' AND s.section_id = 'overview'",
+        )
+    )
+    reports = world.portal.site("990103").reports
+    assert set(stored) == {r.title for r in reports}
+    for report in reports:
+        # The overview's first sentence names the organ: GBK bytes read as the Chinese they were written in.
+        assert f"{report.organ}认真贯彻落实" in stored[report.title], report.title
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Crawling again: nothing new; a revised page becomes a new version
+# ---------------------------------------------------------------------------------------------------------
+
+
+def counts(world: World) -> tuple[int, ...]:
+    return tuple(
+        scalar(world.engine, f"SELECT count(*) FROM {table}")
+        for table in ("documents", "document_versions", "reports", "report_requests", "checks")
+    )
+
+
+def test_recrawl_is_idempotent_and_a_revision_makes_a_new_version(world: World) -> None:
+    before = counts(world)
+    expected_total = 75 + len(corpus_reports(world))
+
+    second = run_crawl(world.url, world.raw, world.portal.port, "sample=1")
+    assert second.returncode == 0, second.stderr[-4000:]
+    assert counts(world) == before
+    run = rows(world.engine, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+    assert (run.reports_new, run.reports_changed, run.reports_unchanged) == (0, 0, expected_total)
+
+    # Revise the first inconsistent report of 样本市: the correction also puts its tables right.
+    site = world.portal.site("990101")
+    original = next(r for r in site.reports if r.correction is not None)
+    url = world.portal.report_url("990101", original.doc_id)
+    [(doc_id, old_version)] = rows(
+        world.engine, "SELECT id, current_version_id FROM documents WHERE url = :url", url=url
+    )
+    world.portal.revise("990101", original.doc_id)
+    revised = site.report(original.doc_id)
+    assert revised.tables != original.tables
+
+    third = run_crawl(world.url, world.raw, world.portal.port, "region=样本市")
+    assert third.returncode == 0, third.stderr[-4000:]
+    documents, versions, reports, requests, _ = counts(world)
+    assert (documents, versions, reports, requests) == (before[0], before[1] + 1, before[2], before[3])
+    run = rows(world.engine, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+    assert (run.region_codes, run.reports_new, run.reports_changed, run.reports_unchanged) == (
+        ["990101"],
+        0,
+        1,
+        24,
+    )
+
+    [(new_version,)] = rows(
+        world.engine, "SELECT current_version_id FROM documents WHERE id = :id", id=doc_id
+    )
+    assert new_version != old_version
+    assert (
+        scalar(world.engine, "SELECT count(*) FROM document_versions WHERE document_id = :id", id=doc_id) == 2
+    )
+    [(report_id, report_version)] = rows(
+        world.engine, "SELECT id, version_id FROM reports WHERE document_id = :id", id=doc_id
+    )
+    assert report_version == new_version
+    with Repository(world.url) as repo:
+        parsed = repo.load_report(report_id)
+    assert {tid: None if t is None else table_values(t) for tid, t in parsed.tables.items()} == revised.tables
+    failing = {c.id for c in parsed.checks if c.ok is False and c.id.startswith(TABLE_CHECK_PREFIXES)}
+    assert failing == set(revised.failing_checks) == set()
+    old_raw = rows(world.engine, "SELECT raw_path FROM document_versions WHERE id = :id", id=old_version)[
+        0
+    ].raw_path
+    assert (world.raw / old_raw).exists()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Refusals
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_unknown_region_is_refused_by_scrapy_crawl(tmp_path: Path) -> None:
+    done = run_crawl("postgresql://nobody@127.0.0.1:1/none", tmp_path / "raw", 8800, "region=开原市")
+    assert done.returncode != 0
+    assert "unknown region '开原市': no registry row has this name." in done.stderr
+    assert "Close candidates: 开远市 (532502, 红河哈尼族彝族自治州)." in done.stderr
+    assert not (tmp_path / "raw").exists()
+
+
+def test_region_without_listing_is_refused_by_the_cli() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", "开远市"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "region 开远市 (532502, 红河哈尼族彝族自治州) has no listing URL" in done.stderr
+    assert "family boda_vsb has no adapter yet" in done.stderr

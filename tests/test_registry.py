@@ -1,0 +1,215 @@
+"""The region registry: resolution by code and name, clear errors, ${SAMPLE_PORTAL_PORT}, row invariants."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from crawler.families import FAMILY_NAMES
+from crawler.registry import (
+    DEFAULT_PATH,
+    AmbiguousRegionError,
+    RegistryError,
+    UnknownRegionError,
+    load_registry,
+)
+
+SAMPLE_CODES = ["990101", "990102", "990103", "990104"]
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("SAMPLE_PORTAL_PORT", raising=False)
+    return load_registry()
+
+
+def test_resolves_a_code(registry) -> None:
+    region = registry.resolve("532502")
+    assert (region.code, region.name, region.parent, region.parent_name, region.level, region.family) == (
+        "532502",
+        "开远市",
+        "532500",
+        "红河哈尼族彝族自治州",
+        "county",
+        "boda_vsb",
+    )
+    assert region.listings == ()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "开远市",
+        " 开远市 ",
+        "红河哈尼族彝族自治州开远市",
+        "红河哈尼族彝族自治州 开远市",
+        "云南省红河哈尼族彝族自治州开远市",
+    ],
+)
+def test_resolves_a_name_and_parent_forms(registry, query: str) -> None:
+    assert registry.resolve(query).code == "532502"
+
+
+def test_resolves_several_comma_separated(registry) -> None:
+    assert [r.code for r in registry.resolve_many("990101,990102，样本区, 990101")] == [
+        "990101",
+        "990102",
+        "990103",
+    ]
+
+
+def test_unknown_name_names_close_candidates(registry) -> None:
+    with pytest.raises(UnknownRegionError) as caught:
+        registry.resolve("开原市")
+    message = str(caught.value)
+    assert message.startswith("unknown region '开原市': no registry row has this name.")
+    # 开原市 (辽宁) is a real place: the message says it is not in the registry and how to add it …
+    assert (
+        "The national code table knows 开原市 (211282): add a row for it to crawler/regions.toml" in message
+    )
+    # … and names the registry row that shares characters with it.
+    assert "Close candidates: 开远市 (532502, 红河哈尼族彝族自治州)." in message
+    assert [r.code for r in caught.value.candidates] == ["532502"]
+
+
+def test_short_name_points_at_the_registry_row(registry) -> None:
+    with pytest.raises(UnknownRegionError) as caught:
+        registry.resolve("开远")
+    assert "add a row" not in str(caught.value)
+    assert [r.code for r in caught.value.candidates] == ["532502"]
+
+
+def test_unknown_code_names_rows_with_nearby_codes(registry) -> None:
+    with pytest.raises(UnknownRegionError) as caught:
+        registry.resolve("532501")
+    message = str(caught.value)
+    assert "unknown region '532501': no registry row has this code." in message
+    assert "It is 个旧市 in the national code table" in message
+    assert [r.code for r in caught.value.candidates] == ["532500", "532502"]
+
+
+def test_unknown_sample_code_lists_the_sample_rows(registry) -> None:
+    with pytest.raises(UnknownRegionError) as caught:
+        registry.resolve("990199")
+    assert [r.code for r in caught.value.candidates] == ["990100", *SAMPLE_CODES]
+    assert "national code table" not in str(caught.value)
+
+
+def _registry_with_second_kaiyuan(tmp_path: Path) -> Path:
+    path = tmp_path / "regions.toml"
+    path.write_text(
+        DEFAULT_PATH.read_text(encoding="utf-8")
+        + '\n[regions."999902"]\nname = "开远市"\nparent = "999900"\nparent_name = "测试州"\n'
+        + 'level = "county"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_ambiguous_name_lists_every_candidate_with_parent_and_code(tmp_path: Path) -> None:
+    registry = load_registry(_registry_with_second_kaiyuan(tmp_path))
+    with pytest.raises(AmbiguousRegionError) as caught:
+        registry.resolve("开远市")
+    message = str(caught.value)
+    assert "region '开远市' is ambiguous: 2 registry rows are named so:" in message
+    assert "开远市 (code 532502, parent 红河哈尼族彝族自治州 532500)" in message
+    assert "开远市 (code 999902, parent 测试州 999900)" in message
+    assert [r.code for r in caught.value.candidates] == ["532502", "999902"]
+    # The parent's name settles it.
+    assert registry.resolve("测试州开远市").code == "999902"
+    assert registry.resolve("红河哈尼族彝族自治州开远市").code == "532502"
+
+
+def test_sample_port_defaults_to_8800(registry) -> None:
+    assert registry.get("990101").listings == ("http://127.0.0.11:8800/zfxxgk/ndbg/index.htm",)
+
+
+def test_sample_port_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMPLE_PORTAL_PORT", "18123")
+    registry = load_registry()
+    assert registry.get("990102").listings == ("http://127.0.0.12:18123/col/col1229000001/index.html",)
+    assert registry.get("990102").portal == "http://127.0.0.12:18123/"
+
+
+def test_sample_port_argument_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAMPLE_PORTAL_PORT", "18123")
+    registry = load_registry(sample_port="19001")  # Scrapy settings hand strings or ints
+    assert registry.get("990103").listings == ("http://127.0.0.13:19001/zfxxgk/ndbg/index.htm",)
+
+
+def test_sample_regions_are_the_four_sample_sites(registry) -> None:
+    assert [r.code for r in registry.sample_regions()] == SAMPLE_CODES
+    assert [r.family for r in registry.sample_regions()] == [
+        "trs_classic",
+        "hanweb_jpage",
+        "trs_classic",
+        "trs_classic",
+    ]
+    assert all(r.parent == "990100" and r.parent_name == "样本省" for r in registry.sample_regions())
+
+
+def test_every_row_has_a_code_and_a_known_family() -> None:
+    rows = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))["regions"]
+    assert len(rows) == 19
+    names_only = []
+    for code, row in rows.items():
+        assert re.fullmatch(r"\d{6}", code), code
+        if "family" in row:
+            assert row["family"] in FAMILY_NAMES, code
+        else:
+            # A row without a family only names a parent: nothing to crawl on it.
+            assert not row.get("portal") and not row.get("listings"), code
+            names_only.append(code)
+        if row.get("parent"):
+            assert rows[row["parent"]]["name"] == row["parent_name"], code
+    assert names_only == [
+        "530000",
+        "330000",
+        "330300",
+        "210000",
+        "211100",
+        "620000",
+        "620300",
+        "440000",
+        "990100",
+    ]
+
+
+def test_seed_regions_are_registered() -> None:
+    registry = load_registry()
+    assert {
+        code: registry.get(code).family for code in ["532502", "330329", "211122", "620302", "440300"]
+    } == {
+        "532502": "boda_vsb",
+        "330329": "hanweb_jpage",
+        "211122": "liaoning_datepath",
+        "620302": "trs_classic",
+        "440300": "gkmlpt",
+    }
+    assert registry.get("620302").listings == ("http://www.jinchuan.gov.cn/zfxxgk/zfxxgknb/qzfgknb/",)
+    assert registry.get("440300").listings == ("http://www.sz.gov.cn/cn/xxgk/ndxxgkbg/",)
+
+
+@pytest.mark.parametrize(
+    ("row", "error"),
+    [
+        ('[regions."12345"]\nname = "x"\n', "region '12345': a code is 6 digits"),
+        ('[regions."123456"]\nname = "x"\nfamily = "nosuch"\n', "unknown family 'nosuch'"),
+        (
+            '[regions."123456"]\nname = "x"\nfamily = "trs_classic"\nlistings = ["http://h:${NOPE}/"]\n',
+            "unknown variable ${NOPE}",
+        ),
+        ('[regions."123456"]\nname = "x"\nlistings = ["http://h/"]\n', "has listings but no family"),
+        ('[regions."123456"]\nname = "x"\nlisting = ["http://h/"]\n', "unknown field(s) listing"),
+    ],
+)
+def test_malformed_rows_are_refused_with_the_row_named(tmp_path: Path, row: str, error: str) -> None:
+    path = tmp_path / "regions.toml"
+    path.write_text(row, encoding="utf-8")
+    with pytest.raises(RegistryError) as caught:
+        load_registry(path)
+    assert error in str(caught.value)
+    assert str(path) in str(caught.value)
