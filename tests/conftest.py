@@ -1,4 +1,7 @@
-"""Shared fixtures. Postgres fixtures live in tests/pg_fixtures.py, the sample portal's in tests/portal_fixtures.py."""
+"""Shared fixtures.
+
+Postgres fixtures live in tests/pg_fixtures.py, the sample portal's in tests/portal_fixtures.py.
+"""
 
 from __future__ import annotations
 

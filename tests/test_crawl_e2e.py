@@ -11,6 +11,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -408,3 +410,75 @@ def test_region_without_listing_is_refused_by_the_cli() -> None:
     assert done.returncode == 2
     assert "region 开远市 (532502, 红河哈尼族彝族自治州) has no listing URL" in done.stderr
     assert "family boda_vsb has no adapter yet" in done.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The demo (README's main job)
+# ---------------------------------------------------------------------------------------------------------
+
+SUMMARY_LINE = re.compile(
+    r"^  (\d{6}) (\S+)\s+(\d{4}|\?)  reports\s+(\d+)  requests received\s+(\d+|-)  failed checks\s+(\d+)$"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.11", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_demo(url: str, data_dir: Path, seeds_dir: Path, port: int) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url, "XXGK_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", "demo", "--seeds", str(seeds_dir), "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CRAWL_TIMEOUT_S,
+        check=False,
+    )
+
+
+def test_demo_prints_the_summary_and_adds_nothing_the_second_time(
+    pg_url: str, seeds_dir: Path, tmp_path: Path, sample_portal: SamplePortal
+) -> None:
+    port = free_port()
+    first = run_demo(pg_url, tmp_path / "data", seeds_dir, port)
+    assert first.returncode == 0, first.stderr[-4000:]
+    lines = first.stdout.splitlines()
+    assert lines[0] == f"sample portal on port {port}; seeds: {seeds_dir}"
+    printed = [SUMMARY_LINE.match(line) for line in lines if SUMMARY_LINE.match(line)]
+    with Repository(pg_url) as repo:
+        summary = repo.summary()
+    assert [
+        (
+            m[1],
+            m[2],
+            None if m[3] == "?" else int(m[3]),
+            int(m[4]),
+            None if m[5] == "-" else int(m[5]),
+            int(m[6]),
+        )
+        for m in printed
+    ] == [
+        (r.region_code, r.region_name, r.year, r.reports, r.requests_received, r.failed_checks)
+        for r in summary
+    ]
+    # Per generated region and year: as many reports as the generator made (its sites are deterministic).
+    made: dict[tuple[str, int], int] = {}
+    for code in GENERATED:
+        for report in sample_portal.site(code).reports:
+            made[(code, report.year)] = made.get((code, report.year), 0) + 1
+    assert {(r.region_code, r.year): r.reports for r in summary if r.region_code in GENERATED} == made
+    total = sum(r.reports for r in summary)
+    assert (
+        lines[-1]
+        == f"Last crawl (run 1, finished): documents new {total}, changed 0, unchanged 0; failures 0"
+    )
+
+    again = run_demo(pg_url, tmp_path / "data", seeds_dir, port)
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert again.stdout.splitlines()[-1] == (
+        f"Last crawl (run 2, finished): documents new 0, changed 0, unchanged {total}; failures 0"
+    )

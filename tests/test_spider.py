@@ -345,3 +345,59 @@ def test_database_pipeline_off_passes_items_through(caplog: pytest.LogCaptureFix
     with caplog.at_level("WARNING"):
         assert pipeline.process_item(failure) is failure
     assert "failure (database off): timeout " + REPORT_URL in caplog.text
+
+
+class RecordingRepository:
+    """Stands in for crawler.store.Repository where only the calls the pipeline makes matter."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def record_failure(
+        self, run_id: int | None, region_code: str | None, url: str, reason: str, detail: str
+    ) -> None:
+        self.calls.append(("record_failure", run_id, region_code, url, reason, detail))
+
+    def finish_run(self, run_id: int, finish_reason: str, stats: dict[str, Any]) -> None:
+        self.calls.append(("finish_run", run_id, finish_reason, stats["listing/report_links"]))
+
+    def close(self) -> None:
+        self.calls.append(("close",))
+
+
+def test_region_whose_listings_yield_no_report_is_recorded_at_close() -> None:
+    spider = make_spider(region="990101,990102")
+    list(spider.parse_listing(listing_response()))  # 990101: one report link; 990102: never listed
+    pipeline = DatabasePipeline.from_crawler(spider.crawler)
+    repo = RecordingRepository()
+    pipeline.repo, pipeline.run_id = repo, 7
+    pipeline.spider_closed(spider, "finished")
+    assert repo.calls == [
+        (
+            "record_failure", 7, "990102", "http://127.0.0.12:8800/col/col1229000001/index.html",
+            failures.NO_REPORT_LINKS, "the region's listings yielded no report link",
+        ),
+        ("finish_run", 7, "finished", 1),
+        ("close",),
+    ]  # fmt: skip
+    assert pipeline.repo is None
+
+
+def test_failures_reach_the_store_with_the_run() -> None:
+    spider = make_spider(region="990103")
+    pipeline = DatabasePipeline.from_crawler(spider.crawler)
+    repo = RecordingRepository()
+    pipeline.repo, pipeline.run_id = repo, 3
+    failure = FetchFailure("990103", REPORT_URL, failures.HTTP_ERROR, f"HTTP 404 from {REPORT_URL}", LISTING)
+    assert pipeline.process_item(failure) is failure
+    crashed = ProcessedDocument(
+        FetchedDocument("990103", LISTING, REPORT_URL, REPORT_URL, 200, None, dt.datetime.now(dt.UTC), b"x"),
+        raw_path=None,
+        failure=FetchFailure("990103", REPORT_URL, failures.RAW_STORE, "OSError: disk full"),
+    )
+    assert pipeline.process_item(crashed) is crashed
+    assert repo.calls == [
+        ("record_failure", 3, "990103", REPORT_URL, failures.HTTP_ERROR, f"HTTP 404 from {REPORT_URL}"),
+        ("record_failure", 3, "990103", REPORT_URL, failures.RAW_STORE, "OSError: disk full"),
+    ]
+    assert spider.crawler.stats.get_value("failures/raw_store_error") == 1

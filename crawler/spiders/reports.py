@@ -116,7 +116,12 @@ class ReportsSpider(scrapy.Spider):
         registry = load_registry(
             settings.get(REGISTRY_PATH_SETTING) or None, sample_port=settings.get("SAMPLE_PORTAL_PORT")
         )
-        spider: ReportsSpider = super().from_crawler(crawler, *args, registry=registry, **kwargs)
+        try:
+            spider: ReportsSpider = super().from_crawler(crawler, *args, registry=registry, **kwargs)
+        except RegionSelectionError as exc:
+            # Scrapy prints the traceback too; this line is the one to read.
+            log.error("the reports spider cannot start: %s", exc)
+            raise
         # Settings freeze after the spider is created, so a sample-only crawl can still relax them here.
         relax = all(r.sample for r in spider.regions) and settings.getbool(SAMPLE_RELAX_SETTING, True)
         if relax and not settings.frozen:  # frozen only where a test built the crawler by hand
