@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     regions = commands.add_parser("regions", help="list registry rows, or those matching QUERY")
     regions.add_argument("query", nargs="?", default=None)
     regions.set_defaults(handler=cmd_regions)
+
+    db = commands.add_parser("db", help="the database: print its URL, or stop the embedded server")
+    db.add_argument("action", choices=("url", "stop"))
+    db.set_defaults(handler=cmd_db)
     return parser
 
 
@@ -165,7 +169,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         portal.stop()
     print_summary(url)
+    print(f"database: {_describe_database(url)}")
     return 0 if ok else 1
+
+
+def _describe_database(url: str) -> str:
+    from crawler.store.config import env_database_url, pgdata_dir
+
+    if env_database_url() is not None:
+        return "DATABASE_URL"
+    return f"embedded Postgres, data in {pgdata_dir()} (`python -m crawler db url|stop`)"
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from crawler.store import database_url, stop_embedded
+    from crawler.store.config import env_database_url
+
+    if args.action == "url":
+        print(database_url())
+        return 0
+    if env_database_url() is not None:
+        print("DATABASE_URL is set: that server is not ours to stop", file=sys.stderr)
+        return 2
+    print("stopped" if stop_embedded() else "not running")
+    return 0
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

@@ -482,3 +482,52 @@ def test_demo_prints_the_summary_and_adds_nothing_the_second_time(
     assert again.stdout.splitlines()[-1] == (
         f"Last crawl (run 2, finished): documents new 0, changed 0, unchanged {total}; failures 0"
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The README's example queries, run as written against the crawled database
+# ---------------------------------------------------------------------------------------------------------
+
+
+def readme_queries() -> list[str]:
+    return re.findall(r"```sql\n(.*?)```", (REPO_ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+
+
+def known_reports(world: World) -> list[tuple[str, str, int | None, dict[str, Any] | None, set[str]]]:
+    """(region code, title, year, table 三 values or None, failing check ids) of every stored report."""
+    known = [
+        (code, r.title, r.year, r.tables["requests"], set(r.failing_checks))
+        for code, r in generated(world).values()
+    ]
+    for text_ in corpus_reports(world).values():
+        expected = json.loads((world.seeds / "expected" / f"{text_.path.stem}.json").read_text("utf-8"))
+        known.append(
+            (CORPUS, expected["title"], expected["year"], expected["tables"]["requests"],
+             set(expected.get("checks_failing", [])))
+        )  # fmt: skip
+    return known
+
+
+def test_readme_example_queries_answer_from_the_crawled_data(world: World) -> None:
+    per_region_year, failing_checks, granted_share = readme_queries()
+    names = {"990101": "样本市", "990102": "样本县", "990103": "样本区", "990104": "样本语料"}
+    known = known_reports(world)
+
+    received: dict[tuple[str, str, int | None], list[int]] = {}
+    for code, _title, year, requests, _failing in known:
+        if requests is not None:
+            cell = requests["new_received"]["total"]
+            received.setdefault((code, names[code], year), []).extend([cell] if isinstance(cell, int) else [])
+    expected_sums = {key: (sum(v) if v else None) for key, v in received.items()}
+    assert {(c, n, y): s for c, n, y, s in rows(world.engine, per_region_year)} == expected_sums
+
+    expected_failing = sorted((title, cid) for _c, title, _y, _t, failing in known for cid in failing)
+    assert [(t, c) for t, c, _detail in rows(world.engine, failing_checks)] == expected_failing
+
+    shares = rows(world.engine, granted_share)
+    assert len(shares) == sum(1 for *_, requests, _f in known if requests is not None)
+    for organ, year, granted, handled, pct, source_url, fetched_at, sha256 in shares:
+        assert source_url.startswith("http://127.0.0.1"), source_url
+        assert fetched_at is not None and len(sha256) == 64
+        if granted is not None and handled:
+            assert float(pct) == round(100.0 * granted / handled, 1), (organ, year)

@@ -1,0 +1,28 @@
+"""`python -m crawler db …`: where the data lives, and who may stop the server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        cwd=REPO_ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_db_url_prints_database_url_normalised() -> None:
+    done = run_cli("db", "url", DATABASE_URL="postgresql://analyst:pw@db.example:5432/xxgk")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "postgresql+psycopg://analyst:pw@db.example:5432/xxgk"
+
+
+def test_db_stop_refuses_a_server_named_by_database_url() -> None:
+    done = run_cli("db", "stop", DATABASE_URL="postgresql://analyst:pw@db.example:5432/xxgk")
+    assert done.returncode == 2
+    assert "DATABASE_URL is set: that server is not ours to stop" in done.stderr
