@@ -163,13 +163,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 1
     try:
         print(f"sample portal on port {portal.port}; seeds: {seeds or 'none'}", flush=True)
+        print(f"database: {_describe_database(url)}", flush=True)
         # Warnings and errors only: the summary below is the demo's output.
         overrides = {"SAMPLE_PORTAL_PORT": portal.port, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
         ok = run_crawl({"sample": "1"}, overrides)
     finally:
         portal.stop()
     print_summary(url)
-    print(f"database: {_describe_database(url)}")
     return 0 if ok else 1
 
 

@@ -1,4 +1,4 @@
-"""The region registry (crawler/regions.toml): load it, and resolve a `region=` argument to its rows.
+"""The region registry (crawler/regions/*.toml): load it, and resolve a `region=` argument to its rows.
 
 A region is data: code, name, parent, portal, listing URLs, portal family and its parameters. The registry
 refuses a malformed file at load time (bad code, unknown family, unknown `${…}` variable), and a query that
@@ -19,7 +19,8 @@ from typing import Any
 from crawler.families import FAMILY_NAMES
 from parsers import divisions
 
-DEFAULT_PATH = Path(__file__).with_name("regions.toml")
+# A directory of TOML files (one per concern: seed regions, each sample family's regions, …), or one file.
+DEFAULT_PATH = Path(__file__).with_name("regions")
 SAMPLE_PORT_SETTING = "SAMPLE_PORTAL_PORT"  # the Scrapy setting and the environment variable
 DEFAULT_SAMPLE_PORT = 8800
 LEVELS = ("province", "prefecture", "county")
@@ -222,7 +223,7 @@ class Registry:
         return " ".join(parts)
 
 
-_HOW_TO_ADD = "add a row for it to crawler/regions.toml (code, name, portal, listings, family)."
+_HOW_TO_ADD = "add a row for it to a file in crawler/regions/ (code, name, portal, listings, family)."
 _HOW_TO_LIST = "List the registry with `python -m crawler regions`."
 
 
@@ -246,14 +247,38 @@ def sample_port_from_env() -> int:
 
 
 def load_registry(path: Path | str | None = None, sample_port: int | str | None = None) -> Registry:
-    """Read the registry (default crawler/regions.toml), expanding `${SAMPLE_PORTAL_PORT}`.
+    """Read the registry (default crawler/regions/*.toml), expanding `${SAMPLE_PORTAL_PORT}`.
 
     `sample_port` comes from the Scrapy setting when a crawl runs; None means the environment variable
     SAMPLE_PORTAL_PORT, else 8800.
     """
-    file = Path(path) if path is not None else DEFAULT_PATH
+    source = Path(path) if path is not None else DEFAULT_PATH
     port = sample_port_from_env() if sample_port in (None, "") else int(str(sample_port))
     variables = {SAMPLE_PORT_SETTING: str(port)}
+    files = sorted(source.glob("*.toml")) if source.is_dir() else [source]
+    if not files:
+        raise RegistryError(f"{source}: no *.toml registry files")
+    regions: dict[str, Region] = {}
+    defined_in: dict[str, Path] = {}
+    for file in files:
+        for code, region in _read_file(file, variables).items():
+            if code in regions:
+                raise RegistryError(f"{file}: region {code} is already defined in {defined_in[code]}")
+            regions[code] = region
+            defined_in[code] = file
+    regions = dict(sorted(regions.items()))
+    for region in regions.values():
+        file = defined_in[region.code]
+        parent = regions.get(region.parent) if region.parent else None
+        if parent is not None and region.parent_name and parent.name != region.parent_name:
+            raise RegistryError(
+                f"{file}: region {region.code}: parent_name {region.parent_name!r} but row {parent.code} "
+                f"is named {parent.name!r}"
+            )
+    return Registry(regions, source)
+
+
+def _read_file(file: Path, variables: dict[str, str]) -> dict[str, Region]:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -261,15 +286,7 @@ def load_registry(path: Path | str | None = None, sample_port: int | str | None 
     rows = data.get("regions")
     if not isinstance(rows, dict) or not rows:
         raise RegistryError(f'{file}: no [regions."CODE"] tables')
-    regions = {code: _region(file, code, row, variables) for code, row in sorted(rows.items())}
-    for region in regions.values():
-        parent = regions.get(region.parent) if region.parent else None
-        if parent is not None and region.parent_name and parent.name != region.parent_name:
-            raise RegistryError(
-                f"{file}: region {region.code}: parent_name {region.parent_name!r} but row {parent.code} "
-                f"is named {parent.name!r}"
-            )
-    return Registry(regions, file)
+    return {code: _region(file, code, row, variables) for code, row in rows.items()}
 
 
 def _region(file: Path, code: str, row: Any, variables: dict[str, str]) -> Region:

@@ -1,8 +1,8 @@
 """parse_report(): one fetched document -> ParsedReport, composing the parser's layers.
 
 bytes -> type sniffing -> document (HTML / plain text; PDF, DOCX and images plug in here later) ->
-script -> metadata -> sections -> tables -> format -> checks. Never raises: whatever goes wrong becomes a
-warning on a ParsedReport that keeps what could be read.
+script -> metadata -> sections -> tables -> format -> legacy figures (pre-2019 reports) -> checks.
+Never raises: whatever goes wrong becomes a warning on a ParsedReport that keeps what could be read.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from parsers import metadata, sections
 from parsers.checks import run_checks
 from parsers.document import Document, DocumentType, load, sniff_type
+from parsers.legacy import legacy_checks, read_legacy
 from parsers.model import ParsedReport
 from parsers.normalize import detect_script
 from parsers.tables import read_tables
@@ -102,7 +103,12 @@ def _parse(report: ParsedReport, data: bytes, url: str | None, content_type: str
     else:
         report.format = year_format
 
-    report.checks = run_checks(report)
+    if report.format == "legacy":
+        legacy = read_legacy(doc.blocks, split)
+        report.legacy = legacy.legacy
+        report.warnings.extend(legacy.warnings)
+
+    report.checks = run_checks(report) + legacy_checks(report.legacy)
     if url and report.title is None:
         report.warnings.append(f"no title found ({url})")
     return report

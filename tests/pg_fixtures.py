@@ -15,6 +15,8 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,18 +63,22 @@ class PgServer:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+def pg_server() -> Iterator[PgServer]:
     prefix = f"xxgk_test_{os.getpid()}_{secrets.token_hex(3)}"
     external = env_database_url()
     if external is not None:
         yield PgServer(admin_url=external, prefix=prefix, pgdata=None)
         return
-    pgdata = tmp_path_factory.mktemp("embedded-pg") / "pgdata"
+    # Not under pytest's basetemp: another pytest session prunes old basetemps, data directory included,
+    # and would kill this session's server mid-run.
+    root = Path(tempfile.mkdtemp(prefix="xxgk-test-pg-"))
+    pgdata = root / "pgdata"
     admin_url = start_embedded(pgdata, database="postgres")
     try:
         yield PgServer(admin_url=admin_url, prefix=prefix, pgdata=pgdata)
     finally:
         stop_embedded(pgdata)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

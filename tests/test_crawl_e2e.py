@@ -96,7 +96,7 @@ def world(
     engine = create_engine(url)
     try:
         started = dt.datetime.now(dt.UTC)
-        first = run_crawl(url, raw, sample_portal.port, "sample=1")
+        first = run_crawl(url, raw, sample_portal.port, f"region={','.join(SAMPLE)}")
         finished = dt.datetime.now(dt.UTC)
         assert first.returncode == 0, first.stderr[-4000:]
         served = {code: sample_portal.site_requests(code) for code in SAMPLE}
@@ -334,7 +334,7 @@ def test_recrawl_is_idempotent_and_a_revision_makes_a_new_version(world: World) 
     before = counts(world)
     expected_total = 75 + len(corpus_reports(world))
 
-    second = run_crawl(world.url, world.raw, world.portal.port, "sample=1")
+    second = run_crawl(world.url, world.raw, world.portal.port, f"region={','.join(SAMPLE)}")
     assert second.returncode == 0, second.stderr[-4000:]
     assert counts(world) == before
     run = rows(world.engine, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
@@ -448,6 +448,7 @@ def test_demo_prints_the_summary_and_adds_nothing_the_second_time(
     assert first.returncode == 0, first.stderr[-4000:]
     lines = first.stdout.splitlines()
     assert lines[0] == f"sample portal on port {port}; seeds: {seeds_dir}"
+    assert lines[1] == "database: DATABASE_URL"  # run_demo sets it: the embedded server is not touched
     printed = [SUMMARY_LINE.match(line) for line in lines if SUMMARY_LINE.match(line)]
     with Repository(pg_url) as repo:
         summary = repo.summary()

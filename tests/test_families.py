@@ -11,16 +11,14 @@ from scrapy.http import HtmlResponse, Response, XmlResponse
 
 from crawler.families import (
     FAMILIES,
-    HanwebJpage,
     ListingError,
     ListingLink,
     NoAdapterError,
-    TrsClassic,
     adapter_class,
     adapter_for,
 )
-from crawler.families.hanweb_jpage import DISCOVER_META, REPLY_META
-from crawler.families.trs_classic import Pager, parse_pager
+from crawler.families.hanweb_jpage import DISCOVER_META, REPLY_META, HanwebJpage
+from crawler.families.trs_classic import Pager, TrsClassic, parse_pager
 from crawler.registry import Region
 
 TRS_REGION = Region(

@@ -67,9 +67,8 @@ def test_unknown_name_names_close_candidates(registry) -> None:
     message = str(caught.value)
     assert message.startswith("unknown region '开原市': no registry row has this name.")
     # 开原市 (辽宁) is a real place: the message says it is not in the registry and how to add it …
-    assert (
-        "The national code table knows 开原市 (211282): add a row for it to crawler/regions.toml" in message
-    )
+    knows = "The national code table knows 开原市 (211282): add a row for it to a file in crawler/regions/"
+    assert knows in message
     # … and names the registry row that shares characters with it.
     assert "Close candidates: 开远市 (532502, 红河哈尼族彝族自治州)." in message
     assert [r.code for r in caught.value.candidates] == ["532502"]
@@ -99,14 +98,21 @@ def test_unknown_sample_code_lists_the_sample_rows(registry) -> None:
 
 
 def _registry_with_second_kaiyuan(tmp_path: Path) -> Path:
-    path = tmp_path / "regions.toml"
-    path.write_text(
-        DEFAULT_PATH.read_text(encoding="utf-8")
-        + '\n[regions."999902"]\nname = "开远市"\nparent = "999900"\nparent_name = "测试州"\n'
-        + 'level = "county"\n',
+    """The project's registry directory plus one file holding a second 开远市."""
+    for file in DEFAULT_PATH.glob("*.toml"):
+        (tmp_path / file.name).write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "zz_test.toml").write_text(
+        '[regions."999902"]\nname = "开远市"\nparent = "999900"\nparent_name = "测试州"\nlevel = "county"\n',
         encoding="utf-8",
     )
-    return path
+    return tmp_path
+
+
+def _registry_rows() -> dict[str, dict[str, object]]:
+    rows: dict[str, dict[str, object]] = {}
+    for file in sorted(DEFAULT_PATH.glob("*.toml")):
+        rows.update(tomllib.loads(file.read_text(encoding="utf-8"))["regions"])
+    return rows
 
 
 def test_ambiguous_name_lists_every_candidate_with_parent_and_code(tmp_path: Path) -> None:
@@ -152,7 +158,7 @@ def test_sample_regions_are_the_four_sample_sites(registry) -> None:
 
 
 def test_every_row_has_a_code_and_a_known_family() -> None:
-    rows = tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))["regions"]
+    rows = _registry_rows()
     names_only = []
     for code, row in rows.items():
         assert re.fullmatch(r"\d{6}", code), code
@@ -223,4 +229,13 @@ def test_regions_command_lists_and_resolves(
     assert "The national code table knows 开原市 (211282)" in capsys.readouterr().err
     assert main(["regions"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
-    assert listed == sorted(tomllib.loads(DEFAULT_PATH.read_text(encoding="utf-8"))["regions"])
+    assert listed == sorted(_registry_rows())
+
+
+def test_a_code_defined_in_two_registry_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text('[regions."123456"]\nname = "甲"\n', encoding="utf-8")
+    (tmp_path / "b.toml").write_text('[regions."123456"]\nname = "乙"\n', encoding="utf-8")
+    with pytest.raises(RegistryError) as caught:
+        load_registry(tmp_path)
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    assert str(caught.value) == f"{b}: region 123456 is already defined in {a}"

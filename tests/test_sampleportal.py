@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from crawler.sampleportal import SamplePortal, hanweb
+from crawler.sampleportal import SamplePortal
+from crawler.sampleportal.families import hanweb_jpage as hanweb
 from crawler.sampleportal.sites import PAGES_PER_SITE, REPORTS_PER_SITE
 
 GENERATED_ITEMS = REPORTS_PER_SITE + PAGES_PER_SITE  # 29: pages of 10, 10, 9

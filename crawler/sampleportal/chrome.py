@@ -19,7 +19,7 @@ class SiteSpec:
     code: str  # region code (99xxxx: outside the national code space on purpose)
     name: str
     host: str  # loopback address of its own
-    family: str  # "trs_classic" | "hanweb_jpage"
+    family: str  # the portal family module serving it (crawler/sampleportal/families/)
     charset: str = "utf-8"
     declare_charset: bool = True  # False: no charset in Content-Type, no meta charset (as some GBK portals)
     corpus: bool = False  # serves a directory of real report texts instead of generated reports
@@ -44,6 +44,25 @@ class Entry:
     published: dt.datetime | None  # shown on the page (PubDate meta, 发布日期); None: the page shows no date
     source: str  # ContentSource / 发布机构; "" when unknown
     body: Callable[[], str] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class PortalRequest:
+    """One request as a family handler sees it (header names lower-cased)."""
+
+    method: str
+    path: str  # unquoted
+    query: str = ""
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def cookies(self) -> dict[str, str]:
+        jar: dict[str, str] = {}
+        for part in self.headers.get("cookie", "").split(";"):
+            name, sep, value = part.strip().partition("=")
+            if sep:
+                jar[name] = value
+        return jar
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
-from .chrome import Response
+from .chrome import PortalRequest, Response
 from .sites import SITE_SPECS, Site
 
 _BIND_ATTEMPTS = 5  # a free port for the first site may be taken on another address; try again
@@ -54,7 +54,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         try:
-            response = site.handle(method, unquote(parts.path), parts.query, body)
+            request = PortalRequest(
+                method,
+                unquote(parts.path),
+                parts.query,
+                body,
+                {k.lower(): v for k, v in self.headers.items()},
+            )
+            response = site.handle(request)
         except Exception:
             # A bug in the portal must be loud in the test output, and still answer the client.
             traceback.print_exc(file=sys.stderr)

@@ -14,9 +14,9 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from . import hanweb, trs
 from .chrome import (
     Entry,
+    PortalRequest,
     Response,
     SiteSpec,
     footer,
@@ -28,13 +28,12 @@ from .chrome import (
     site_metas,
     top_bar,
 )
+from .families import FAMILIES, PortalFamily, family
 from .generator import SyntheticPage, SyntheticReport, generate_pages, generate_reports
 
-SITE_SPECS: Final[tuple[SiteSpec, ...]] = (
-    SiteSpec("990101", "样本市", "127.0.0.11", "trs_classic"),
-    SiteSpec("990102", "样本县", "127.0.0.12", "hanweb_jpage"),
-    SiteSpec("990103", "样本区", "127.0.0.13", "trs_classic", charset="gbk", declare_charset=False),
-    SiteSpec("990104", "样本语料", "127.0.0.14", "trs_classic", corpus=True),
+# Every family module's sites, by region code.
+SITE_SPECS: Final[tuple[SiteSpec, ...]] = tuple(
+    sorted((spec for module in FAMILIES.values() for spec in module.SITES), key=lambda spec: spec.code)
 )
 REPORTS_PER_SITE: Final[int] = 25
 PAGES_PER_SITE: Final[int] = 4
@@ -104,6 +103,10 @@ class Site:
     @property
     def code(self) -> str:
         return self.spec.code
+
+    @property
+    def family(self) -> PortalFamily:
+        return family(self.spec.family)
 
     # -- what the site holds now ------------------------------------------------------------
 
@@ -184,15 +187,11 @@ class Site:
         entry = self.entry(doc_id)
         if entry is None:
             raise KeyError(f"site {self.code} lists no document {doc_id}")
-        if self.spec.family == "hanweb_jpage":
-            return hanweb.detail_path(entry)
-        return trs.detail_path(entry)
+        return self.family.detail_path(entry)
 
     def listing_urls(self, base_url: str = "") -> list[str]:
         """Listing pages in crawl order (Hanweb: the column page, then data-proxy URLs to POST)."""
-        if self.spec.family == "hanweb_jpage":
-            return hanweb.listing_urls(self, base_url)
-        return trs.listing_urls(self, base_url)
+        return self.family.listing_urls(self, base_url)
 
     # -- changes ----------------------------------------------------------------------------
 
@@ -223,15 +222,13 @@ class Site:
 
     # -- serving ----------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, query: str, body: bytes) -> Response:
+    def handle(self, request: PortalRequest) -> Response:
+        method, path = request.method, request.path
         if path.endswith(".png") and "/W0" in path and method in ("GET", "HEAD"):
             return image_response()  # the pictures standing in for tables (图片版)
         if path == "/" and method in ("GET", "HEAD"):
             return self._home()
-        if self.spec.family == "hanweb_jpage":
-            response = hanweb.handle(self, method, path, query, body)
-        else:
-            response = trs.handle(self, method, path)
+        response = self.family.handle(self, request)
         if response is None:
             if method not in ("GET", "HEAD", "POST"):
                 return Response(405, b"", "text/html; charset=UTF-8")
@@ -239,7 +236,7 @@ class Site:
         return response
 
     def _home(self) -> Response:
-        column = hanweb.COLUMN_PATH if self.spec.family == "hanweb_jpage" else trs.listing_path(0)
+        column = self.family.home_column_path()
         page = (
             head(self.spec, self.spec.portal_name, site_metas(self.spec))
             + "<body>\n"

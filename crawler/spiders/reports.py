@@ -1,7 +1,7 @@
 """The `reports` spider: registry region(s) → family adapter → listing pages → report pages.
 
 Domain
-    Every region of crawler/regions.toml whose family has an adapter (crawler/families/).
+    Every region of crawler/regions/*.toml whose family has an adapter (crawler/families/).
 Spider arguments
     region   a 6-digit 行政区划代码, a name (开远市) or parent name + name (红河哈尼族彝族自治州开远市);
              several separated by commas (990101,990102)
@@ -54,7 +54,7 @@ from parsers.metadata import page_publish_date
 
 log = logging.getLogger(__name__)
 
-REGISTRY_PATH_SETTING = "XXGK_REGISTRY"  # another regions.toml (tests)
+REGISTRY_PATH_SETTING = "XXGK_REGISTRY"  # another registry file or directory (tests)
 SAMPLE_RELAX_SETTING = "XXGK_SAMPLE_RELAX"  # False keeps the polite settings even against the sample portal
 
 # The sample portal is on loopback and ours: politeness towards it only slows the demo and the tests.
@@ -94,7 +94,7 @@ def select_regions(registry: Registry, region: str | None, sample: str | None) -
 
 def _uncrawlable(registry: Registry, region: Region) -> list[str]:
     problems: list[str] = []
-    where = registry.path or "crawler/regions.toml"
+    where = registry.path or "crawler/regions/*.toml"
     if not region.listings:
         problems.append(
             f"region {region.label} has no listing URL: find the column (栏目) page where its annual reports "

@@ -89,7 +89,7 @@ def _code() -> String:
 
 
 class Region(Base):
-    """A registry row (crawler/regions.toml), copied here so documents and reports can refer to it."""
+    """A registry row (crawler/regions/*.toml), copied here so documents and reports can refer to it."""
 
     __tablename__ = "regions"
     __table_args__ = (CheckConstraint("code ~ '^[0-9]{6}$'", name="code_digits"),)

@@ -13,10 +13,12 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from .chrome import (
+from ..chrome import (
     COLUMN_NAME,
     Entry,
+    PortalRequest,
     Response,
+    SiteSpec,
     esc,
     footer,
     head,
@@ -28,8 +30,10 @@ from .chrome import (
 )
 
 if TYPE_CHECKING:
-    from .sites import Site
+    from ..sites import Site
 
+FAMILY = "hanweb_jpage"
+SITES = (SiteSpec("990102", "样本县", "127.0.0.12", FAMILY),)
 COLUMN_ID = "1229000001"
 UNIT_ID = "7001"
 PER_PAGE = 10
@@ -163,8 +167,13 @@ def detail_page(site: Site, entry: Entry) -> str:
     )
 
 
-def handle(site: Site, method: str, path: str, query: str, body: bytes) -> Response | None:
+def home_column_path() -> str:
+    return COLUMN_PATH
+
+
+def handle(site: Site, request: PortalRequest) -> Response | None:
     """The answer of the Hanweb column, its data proxy and detail pages, or None when not theirs."""
+    method, path, query, body = request.method, request.path, request.query, request.body
     if path == DATAPROXY_PATH:
         if method != "POST":
             return Response(400, b"", "text/html; charset=UTF-8")

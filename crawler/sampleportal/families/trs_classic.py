@@ -11,10 +11,12 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from .chrome import (
+from ..chrome import (
     COLUMN_NAME,
     Entry,
+    PortalRequest,
     Response,
+    SiteSpec,
     esc,
     footer,
     head,
@@ -26,8 +28,14 @@ from .chrome import (
 )
 
 if TYPE_CHECKING:
-    from .sites import Site
+    from ..sites import Site
 
+FAMILY = "trs_classic"
+SITES = (
+    SiteSpec("990101", "样本市", "127.0.0.11", FAMILY),
+    SiteSpec("990103", "样本区", "127.0.0.13", FAMILY, charset="gbk", declare_charset=False),
+    SiteSpec("990104", "样本语料", "127.0.0.14", FAMILY, corpus=True),
+)
 COLUMN_DIR = "/zfxxgk/ndbg/"
 PER_PAGE = 10
 _LISTING = re.compile(r"^/zfxxgk/ndbg/(?:index(?:_(\d+))?\.htm)?$")
@@ -128,9 +136,14 @@ def detail_page(site: Site, entry: Entry) -> str:
     )
 
 
-def handle(site: Site, method: str, path: str) -> Response | None:
+def home_column_path() -> str:
+    return listing_path(0)
+
+
+def handle(site: Site, request: PortalRequest) -> Response | None:
     """The answer of the TRS column and its detail pages, or None when the path is not theirs."""
-    if method == "POST":
+    path = request.path
+    if request.method == "POST":
         return None
     entries = site.entries()
     listing = _LISTING.match(path)
