@@ -21,12 +21,13 @@ Reports under the 2007 条例 had no national table: the figures are sentences i
       ],
     }
 
-FIGURE_IDS lists the figure ids. Rules: a figure is taken only from a sentence whose own words say
-what it counts (the section is used only where a sentence leaves the subject implicit: "…门户网站政务信息
-N条" under the 主动公开 heading); a part (其中…), a comparison (比上年…), a cumulative count (截至…) or an
-approximate number (约…, …余件) is never taken for the figure; "未收取任何费用" and "未发生…行政复议" state
-zero. A figure stated twice with different values keeps the first (prose in document order, then the
-tables) and the other statement becomes a warning. `legacy` is None when nothing is found.
+FIGURE_IDS lists the figure ids (their wordings: docs/legacy.md). Rules: a figure is taken only
+from a sentence whose own words say what it counts (the section is used only where a sentence leaves
+the subject implicit: "…门户网站政务信息N条" under the 主动公开 heading); a part (其中…), a comparison
+(比上年…), a cumulative count (截至…累计, …以来) or an approximate number (约…, …余件) is never taken
+for the figure; "未收取任何费用" and "未发生…行政复议" state zero. A figure stated twice with different
+values keeps the first (prose in document order, then the tables) and the other statement becomes a
+warning. `legacy` is None when nothing is found.
 """
 
 from __future__ import annotations
