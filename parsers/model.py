@@ -16,9 +16,20 @@ Value = int | Decimal | str | None
 
 
 @dataclass(frozen=True)
+class CellSource:
+    """Where a table value came from: how it was read, on which page, and how sure the reader was."""
+
+    method: str  # one of parsers.blocks.METHODS
+    page: int | None = None
+    confidence: float | None = None  # OCR only, 0..1
+    low_confidence: bool = False  # OCR confidence under the flagging threshold
+
+
+@dataclass(frozen=True)
 class Cell:
     value: Value
     raw: str  # the cell's text as read (after width/script normalisation), "" for a blank cell
+    source: CellSource | None = None  # None: not recorded (set by the table readers)
 
 
 # {row_id: {column_id: Cell}} — table 四 uses {block_id: {column_id: Cell}}.

@@ -272,18 +272,36 @@ def _strip_signature(blocks: list[Block]) -> list[Block]:
     return kept
 
 
+def _fills_a_gap(section_id: str, pos: int, exact_at: dict[str, int]) -> bool:
+    """In an official outline, a heading known only by legacy wording (四、复议、诉讼情况) still counts
+    when its section has no official heading and it stands where the outline's order puts that section."""
+    if section_id in exact_at:
+        return False
+    order = template.SECTION_IDS.index(section_id)
+    for other, at in exact_at.items():
+        other_order = template.SECTION_IDS.index(other)
+        if (other_order < order and at > pos) or (other_order > order and at < pos):
+            return False
+    return True
+
+
 def split(blocks: list[Block]) -> Sections:
     """The six sections of a report body (see the module doc for what counts as a heading)."""
     items = _items(blocks)
-    exact_ids = {it.match.id for it in items if it.match is not None and it.match.strength == "exact"}
-    legacy = len(exact_ids) < _OFFICIAL_MIN
+    exact_at: dict[str, int] = {}
+    for pos, it in enumerate(items):
+        if it.match is not None and it.match.strength == "exact":
+            exact_at.setdefault(it.match.id, pos)
+    legacy = len(exact_at) < _OFFICIAL_MIN
     sections = {sid: Section(sid) for sid in template.SECTION_IDS}
     preamble: list[Block] = []
     current: Section | None = None
     used_legacy = False
-    for it in items:
+    for pos, it in enumerate(items):
         match = it.match
-        if match is not None and (legacy or match.strength != "legacy"):
+        if match is not None and (
+            legacy or match.strength != "legacy" or _fills_a_gap(match.id, pos, exact_at)
+        ):
             target = sections[match.id]
             if target.heading is None:
                 target.heading = match.heading

@@ -202,3 +202,45 @@ def test_match_heading_strengths() -> None:
     assert legacy is not None and (legacy.id, legacy.strength) == ("requests", "legacy")
     assert match_heading("三、依申请公开政府信息受理情况", allow_legacy=False) is None
     assert match_heading("(一)" + H["overview"] + "如下:") is None
+
+
+def test_a_legacy_worded_heading_fills_its_gap_in_an_official_outline() -> None:
+    text = "\n".join(
+        [
+            "一、总体情况",
+            "本年度工作平稳。",
+            "二、主动公开政府信息情况",
+            "全年主动公开信息120条。",
+            "三、收到和处理政府信息公开申请情况",
+            "全年受理申请5件。",
+            "四、复议、诉讼情况",
+            "全年发生行政复议1件。",
+            "五、存在的主要问题及改进情况",
+            "问题一则。",
+            "六、其他需要报告的事项",
+            "无。",
+        ]
+    )
+    found = split([Line(line) for line in text.split("\n")])
+    assert found.heading("review_litigation") == "四、复议、诉讼情况"
+    assert found.text("review_litigation") == "全年发生行政复议1件。"
+    assert found.text("requests") == "全年受理申请5件。"
+
+
+def test_a_legacy_worded_line_out_of_outline_order_stays_prose() -> None:
+    text = "\n".join(
+        [
+            "一、总体情况",
+            "二、复议诉讼工作",  # stands before 主动公开: not where section 四 goes
+            "本年度工作平稳。",
+            "二、主动公开政府信息情况",
+            "全年主动公开信息120条。",
+            "三、收到和处理政府信息公开申请情况",
+            "全年受理申请5件。",
+            "五、存在的主要问题及改进情况",
+            "问题一则。",
+        ]
+    )
+    found = split([Line(line) for line in text.split("\n")])
+    assert found.heading("review_litigation") is None
+    assert found.text("overview") == "二、复议诉讼工作\n本年度工作平稳。"
