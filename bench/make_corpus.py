@@ -168,10 +168,10 @@ PER_SITE: Final[int] = 3  # wants served by each site, in turn, so every style g
 
 
 def _chosen() -> Iterator[tuple[str, SyntheticReport | SyntheticPage, PageStyle, str]]:
-    sites = []
-    for code, name, style in SITES:
+    sites: list[tuple[list[SyntheticReport], PageStyle]] = []
+    for code, name, style_name in SITES:
         reports = generate_reports(code, name, REPORTS_PER_SITE, int(code))
-        sites.append((reports, STYLES[style]))
+        sites.append((reports, STYLES[style_name]))
     for n, (label, want) in enumerate(WANTS):
         # Spread the wants over the sites, falling back to the others when one has no match.
         order = sites[n // PER_SITE % len(sites) :] + sites[: n // PER_SITE % len(sites)]
@@ -183,10 +183,10 @@ def _chosen() -> Iterator[tuple[str, SyntheticReport | SyntheticPage, PageStyle,
                 break
         else:
             raise RuntimeError(f"no generated report is {label!r}: the generator changed; revise WANTS")
-    code, name, style = SITES[0]
+    code, name, style_name = SITES[0]
     reports = generate_reports(code, name, REPORTS_PER_SITE, int(code))
     page = next(p for p in generate_pages(reports, 4, int(code)) if p.kind == "解读")
-    yield "解读 page", page, STYLES[style], f"gen_{page.region_code}_{page.doc_id}"
+    yield "解读 page", page, STYLES[style_name], f"gen_{page.region_code}_{page.doc_id}"
 
 
 def _expected(label: str, item: SyntheticReport | SyntheticPage, style: PageStyle) -> dict[str, Any]:

@@ -390,9 +390,12 @@ def evaluate_document(path: Path, expected_path: Path, meta_path: Path | None = 
         data = path.read_bytes()
     except (ExpectationError, OSError) as exc:
         return DocumentScore(name, path, error=str(exc))
-    report = parse_report(
-        data, url=inputs["url"], content_type=inputs["content_type"], published=inputs["published"]
-    )
+    try:
+        report = parse_report(
+            data, url=inputs["url"], content_type=inputs["content_type"], published=inputs["published"]
+        )
+    except Exception as exc:  # the contract says it never raises; if it does, that document fails
+        return DocumentScore(name, path, error=f"parse_report raised {type(exc).__name__}: {exc}")
     try:
         score = compare(expected, report, name)
     except ExpectationError as exc:

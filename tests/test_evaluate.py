@@ -400,3 +400,19 @@ def test_a_document_score_line_shows_its_error() -> None:
     score = DocumentScore("x", error="no document named x.* in d for x.json")
     assert score.line() == "ERR  x: no document named x.* in d for x.json"
     assert not score.ok
+
+
+def test_a_parser_that_raises_fails_that_document_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(data: bytes, **inputs: Any) -> ParsedReport:
+        if b"b.html" in data:
+            raise RuntimeError("boom")
+        return _report()
+
+    monkeypatch.setattr(parsers.report, "parse_report", broken)
+    result = evaluate([_corpus(tmp_path, {"a.html": EXPECTED, "b.html": EXPECTED})])
+    assert [(d.name, d.ok, d.error) for d in result.documents] == [
+        ("a", True, None),
+        ("b", False, "parse_report raised RuntimeError: boom"),
+    ]

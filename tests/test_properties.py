@@ -25,7 +25,11 @@ from parsers.template import REQUEST_ROWS, REVIEW_COLUMNS, SECTIONS
 from tests.conftest import REPO_ROOT
 
 CORPUS: Final[Path] = REPO_ROOT / "tests" / "corpus"
-SETTINGS: Final = settings(max_examples=int(os.environ.get("XXGK_HYPOTHESIS_EXAMPLES", "100")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS: Final = settings(
+    max_examples=int(os.environ.get("XXGK_HYPOTHESIS_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # Corpus pages whose prefixes are parsed (the GBK ones cut multi-byte characters in half too).
 HTML_PAGES: Final[tuple[str, ...]] = (
@@ -36,7 +40,12 @@ HTML_PAGES: Final[tuple[str, ...]] = (
     "units_2019.html",
 )
 # Flattened corpus tables whose lines are shuffled.
-FLAT_PAGES: Final[tuple[str, ...]] = ("flat_spaces.txt", "flat_cells.txt", "flat_pipes.txt", "glued_cells.txt")
+FLAT_PAGES: Final[tuple[str, ...]] = (
+    "flat_spaces.txt",
+    "flat_cells.txt",
+    "flat_pipes.txt",
+    "glued_cells.txt",
+)
 
 _DIGIT_GROUPS: Final[re.Pattern[str]] = re.compile(r"(?<=\d),(?=\d{3})")
 

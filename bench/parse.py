@@ -1,0 +1,142 @@
+"""Parser throughput: reports per second on one core, and the cost relative to a bare lxml pass.
+
+`python bench/parse.py [--sites N] [--seeds DIR] [--profile]`
+
+The corpus is built in memory: for each sample region, every report the generator can make (organs × years,
+all four layouts, both formats) rendered as a full page (UTF-8 `.TRS_Editor`, UTF-8 `#zoom`, GBK without a
+charset), plus the seed reports when their directory is found. Each page is parsed once in-process on one
+thread (timed in process CPU time), after a warm-up on pages of another region (opencc and the division
+table load once per process, not per report). The baseline is `lxml.html.fromstring(page).text_content()`
+on the same bytes.
+Targets (printed, not asserted): ≥ 200 reports/s and parser time ≤ 4 × the baseline.
+`--profile` adds cProfile's top 15 functions by cumulative time over the parse pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+import lxml.html
+
+REPO_ROOT: Final[Path] = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # run as `python bench/parse.py`
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench.make_corpus import SITES, STYLES, synthetic_page  # noqa: E402
+from crawler.sampleportal.generator import capacity, generate_reports  # noqa: E402
+from parsers import parse_report  # noqa: E402
+
+TARGET_RATE: Final[float] = 200.0
+TARGET_RATIO: Final[float] = 4.0
+MIN_PAGES: Final[int] = 200
+WARMUP_REGION: Final[tuple[str, str]] = ("990109", "预热县")
+
+
+class Page:
+    def __init__(self, label: str, data: bytes, content_type: str | None):
+        self.label = label  # "<style> <layout>" or "seed"
+        self.data = data
+        self.content_type = content_type
+
+
+def build_corpus(sites: int, seeds_dir: Path | None) -> list[Page]:
+    pages: list[Page] = []
+    for code, name, style_name in SITES[:sites]:
+        style = STYLES[style_name]
+        for report in generate_reports(code, name, capacity(), int(code)):
+            pages.append(
+                Page(f"{style.name} {report.layout}", synthetic_page(report, style), style.content_type)
+            )
+    if seeds_dir is not None and seeds_dir.is_dir():
+        for path in sorted(seeds_dir.glob("*.txt")):
+            pages.append(Page("seed", path.read_bytes(), "text/plain; charset=utf-8"))
+    return pages
+
+
+def warm_up() -> None:
+    code, name = WARMUP_REGION
+    for report in generate_reports(code, name, 8, int(code)):
+        parse_report(synthetic_page(report, STYLES["trs"]))
+
+
+def _timed(pages: list[Page], work: Callable[[Page], object]) -> tuple[float, dict[str, float]]:
+    # CPU time of this process: the figure is per core, and other work on the machine does not count.
+    per_label: dict[str, float] = {}
+    start = time.process_time()
+    for page in pages:
+        t0 = time.process_time()
+        work(page)
+        per_label[page.label] = per_label.get(page.label, 0.0) + time.process_time() - t0
+    return time.process_time() - start, dict(per_label)
+
+
+def _parse(page: Page) -> object:
+    return parse_report(page.data, content_type=page.content_type)
+
+
+def _bare_lxml(page: Page) -> object:
+    root: lxml.html.HtmlElement = lxml.html.fromstring(page.data)
+    return root.text_content()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Parser throughput on synthetic report pages.")
+    parser.add_argument("--sites", type=int, default=len(SITES), help=f"sample regions (1–{len(SITES)})")
+    parser.add_argument(
+        "--seeds",
+        type=Path,
+        default=Path(os.environ.get("XXGK_SEEDS_DIR", REPO_ROOT.parent / "shared" / "seeds")),
+        help="directory of seed reports to add (default ../shared/seeds; skipped when absent)",
+    )
+    parser.add_argument("--profile", action="store_true", help="print cProfile's top 15 by cumulative time")
+    args = parser.parse_args(argv)
+
+    pages = build_corpus(max(1, min(args.sites, len(SITES))), args.seeds)
+    megabytes = sum(len(p.data) for p in pages) / 1e6
+    kinds = Counter(p.label for p in pages)
+    listing = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+    print(f"corpus: {len(pages)} pages, {megabytes:.1f} MB ({listing})")
+    if len(pages) < MIN_PAGES:
+        print(f"note: fewer than {MIN_PAGES} pages; figures are less stable")
+
+    warm_up()
+    _timed(pages[:5], _bare_lxml)
+    base_total, _ = _timed(pages, _bare_lxml)
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None:
+        profiler.enable()
+    parse_total, per_label = _timed(pages, _parse)
+    if profiler is not None:
+        profiler.disable()
+
+    rate = len(pages) / parse_total
+    ratio = parse_total / base_total
+    per_report = 1000 * parse_total / len(pages)
+    print(f"parse_report:        {parse_total:7.3f} s  {rate:8.1f} reports/s  {per_report:6.2f} ms/report")
+    print(f"lxml fromstring+text: {base_total:6.3f} s  {len(pages) / base_total:8.1f} pages/s")
+    print(f"ratio parser/lxml:   {ratio:7.2f}")
+    print("per page kind (ms/report):")
+    for label, seconds in sorted(per_label.items()):
+        print(f"  {label:24} {1000 * seconds / kinds[label]:7.2f}")
+    met_rate = "met" if rate >= TARGET_RATE else "MISSED"
+    met_ratio = "met" if ratio <= TARGET_RATIO else "MISSED"
+    print(f"target ≥ {TARGET_RATE:.0f} reports/s: {met_rate}; target ratio ≤ {TARGET_RATIO:.0f}: {met_ratio}")
+    if profiler is not None:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
+        print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
