@@ -3,7 +3,8 @@
     python -m crawler demo [--seeds DIR] [--port N]   sample portal → crawl every sample region → summary
     python -m crawler crawl REGION[,REGION…] [--sample] [--no-db] [-s NAME=VALUE …]
     python -m crawler summary                          the same summary, from the database
-    python -m crawler regions [QUERY]                  list or resolve registry rows
+    python -m crawler regions [QUERY] [--all]          registry rows with a portal (--all: every region),
+                                                       or those matching QUERY
 
 Exit status: 0 done; 1 the crawl or the database failed; 2 bad arguments (unknown or uncrawlable region).
 """
@@ -58,8 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="reports per region and year, from the database")
     summary.set_defaults(handler=cmd_summary)
 
-    regions = commands.add_parser("regions", help="list registry rows, or those matching QUERY")
+    regions = commands.add_parser(
+        "regions", help="list registry rows with a portal (--all: every region), or those matching QUERY"
+    )
     regions.add_argument("query", nargs="?", default=None)
+    regions.add_argument(
+        "--all", action="store_true", help="every region, the national code table's ~3,300 included"
+    )
     regions.set_defaults(handler=cmd_regions)
 
     db = commands.add_parser("db", help="the database: print its URL, or stop the embedded server")
@@ -260,11 +266,14 @@ def cmd_regions(args: argparse.Namespace) -> int:
             except RegionLookupError as exc:
                 print(exc, file=sys.stderr)
                 return 1
-    else:
+    elif args.all:
         rows = list(registry)
+    else:
+        # ~3,300 rows come from the national code table: the ones worth reading are those with a portal.
+        rows = [r for r in registry if r.portal]
     for region in rows:
         if not region.family:
-            status = "names only"
+            status = "no portal known" if not region.portal else "portal only (family not known)"
         elif FAMILIES.get(region.family) is None:
             status = f"{region.family} (no adapter yet)"
         elif not region.listings:
@@ -276,6 +285,14 @@ def cmd_regions(args: argparse.Namespace) -> int:
         print(f"{region.code}  {region.name}  {parent}  {status}{sample}")
         for url in region.listings:
             print(f"        {url}")
+    if not args.query:
+        counts = registry.counts()
+        shown = "every region" if args.all else "the regions with a portal (--all: every region)"
+        print(
+            f"Registry: {counts.regions} regions ({counts.national} from the national code table, "
+            f"{counts.sample} of the sample portal); {counts.with_portal} with a portal, "
+            f"{counts.with_listing} with a listing URL. Listed: {shown}."
+        )
     return 0
 
 

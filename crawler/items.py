@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 DocumentRole = Literal["report", "attachment"]
+# What the bytes are, by link text, Content-Type and Content-Disposition (crawler/attachments.py decides).
+FileKind = Literal["pdf", "doc", "docx", "wps", "xls", "xlsx", "image", "html", "other"]
 
 
 @dataclass
@@ -29,6 +31,8 @@ class FetchedDocument:
     role: DocumentRole = "report"
     encoding: str | None = None  # the charset the crawler decoded the page with, if HTML
     parent_url: str | None = None  # for attachments: the report page that links them
+    kind: FileKind = "html"
+    file_name: str | None = None  # a file's own name (Content-Disposition, else link text), if it has one
     sha256: str = field(default="")
 
     def __post_init__(self) -> None:

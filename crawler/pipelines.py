@@ -21,6 +21,7 @@ from scrapy.spiders import Spider
 
 from crawler import failures
 from crawler.failures import FetchFailure
+from crawler.incremental import RefetchPolicy
 from crawler.items import FetchedDocument
 from parsers.model import ParsedReport
 
@@ -75,13 +76,31 @@ class RawStorePipeline:
 
 
 class ParsePipeline:
+    """Parses report pages (role "report", kind "html"); files wait for their readers (issue 5).
+
+    A page whose bytes are the stored current version, already parsed by this parser version, is not parsed
+    again (the spider's RefetchPolicy knows, once the database pipeline has told it what is stored). A
+    parse saying "not a report" is recorded as the failure `not a report`; the document is still stored.
+    """
+
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ParsePipeline:
+        return cls(crawler)
+
     def process_item(self, item: Any) -> Any:
         item = _processed(item)
-        if not isinstance(item, ProcessedDocument) or item.doc.role != "report":
+        if not isinstance(item, ProcessedDocument) or item.doc.role != "report" or item.doc.kind != "html":
             return item
         from parsers import parse_report
 
         doc = item.doc
+        policy = getattr(self.crawler.spider, "refetch_policy", None) if self.crawler else None
+        if isinstance(policy, RefetchPolicy) and policy.unchanged_and_parsed(doc.url, doc.sha256):
+            self._inc("parse/skipped_unchanged")
+            return item
         try:
             item.parsed = parse_report(
                 doc.body,
@@ -94,7 +113,23 @@ class ParsePipeline:
             item.failure = FetchFailure(
                 doc.region_code, doc.url, failures.PARSE_CRASH, f"{type(exc).__name__}: {exc}"
             )
+            return item
+        self._inc("parse/parsed")
+        if item.parsed.kind == "not_report":
+            title = item.parsed.title or doc.listing_title
+            item.failure = FetchFailure(
+                doc.region_code,
+                doc.url,
+                failures.NOT_REPORT,
+                f"the parser reads {title!r} as no annual report",
+                listing_url=doc.listing_url,
+            )
         return item
+
+    def _inc(self, key: str) -> None:
+        stats = self.crawler.stats if self.crawler else None
+        if stats is not None:
+            stats.inc_value(key)
 
 
 class DatabasePipeline:
@@ -139,7 +174,12 @@ class DatabasePipeline:
         registry = getattr(self.spider, "registry", None)
         if registry is not None:
             self.repo.sync_regions(list(registry))
-        self.run_id = self.repo.start_run(self.spider.name, list(getattr(self.spider, "region_codes", [])))
+        region_codes = list(getattr(self.spider, "region_codes", []))
+        self.run_id = self.repo.start_run(self.spider.name, region_codes)
+        # Incremental crawls: the spider skips what is stored and fresh (crawler/incremental.py).
+        use_known = getattr(self.spider, "use_known_documents", None)
+        if use_known is not None:
+            use_known(self.repo.known_documents(region_codes), self.repo.parser_version)
 
     def process_item(self, item: Any) -> Any:
         stats = self.crawler.stats

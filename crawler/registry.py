@@ -1,8 +1,12 @@
-"""The region registry (crawler/regions/*.toml): load it, and resolve a `region=` argument to its rows.
+"""The region registry: every division of the national code table, overlaid with crawler/regions/*.toml.
 
-A region is data: code, name, parent, portal, listing URLs, portal family and its parameters. The registry
-refuses a malformed file at load time (bad code, unknown family, unknown `${…}` variable), and a query that
-names no region or several regions with a message that lists the candidates.
+Every county-level and higher division (parsers/data/divisions.tsv, the table the parser resolves names with)
+is a region with its code, name, parent and level; the TOML rows add what the crawler needs (portal, listing
+URLs, portal family and its parameters, notes) and the sample portal's 99xxxx regions. A TOML row for a
+national code overlays that division: fields it leaves out (name, parent, level) come from the table.
+
+The registry refuses a malformed file at load time (bad code, unknown family, unknown `${…}` variable), and a
+query that names no region or several regions with a message that lists the candidates.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Separators people put between a parent and a name (云南省 红河州/开远市); never part of a name.
 _SEPARATORS = re.compile(r"[\s\u3000/·・>＞\-—_,，、]+")
 _MAX_CANDIDATES = 8
+_LEVEL_SUFFIX = re.compile(r"(?:自治县|自治州|自治旗|地区|省|市|县|区|旗|州|盟)$")
 _FIELDS = frozenset(
     {"name", "parent", "parent_name", "level", "portal", "listings", "family", "params", "sample", "notes"}
 )
@@ -81,9 +86,17 @@ class Region:
 
 
 class Registry:
-    def __init__(self, regions: Mapping[str, Region], path: Path | None = None) -> None:
+    def __init__(
+        self,
+        regions: Mapping[str, Region],
+        path: Path | None = None,
+        sources: Mapping[str, Path] | None = None,
+    ) -> None:
         self.regions: dict[str, Region] = dict(regions)
         self.path = path
+        # code -> the TOML file that defines or overlays the row (rows only in the national table: absent)
+        self.sources: dict[str, Path] = dict(sources or {})
+        self._forms: dict[str, list[Region]] | None = None
 
     def __iter__(self) -> Iterator[Region]:
         return iter(self.regions.values())
@@ -94,9 +107,24 @@ class Registry:
     def get(self, code: str) -> Region | None:
         return self.regions.get(code)
 
+    def source(self, code: str) -> Path | None:
+        """The registry file holding the code's row; None when only the national table has it."""
+        return self.sources.get(code)
+
     def sample_regions(self) -> list[Region]:
         """The sample portal's crawlable regions (those with a listing), in code order."""
         return [r for r in self if r.sample and r.listings]
+
+    def counts(self) -> RegistryCounts:
+        national = {d.code for d in divisions.all_divisions()}
+        return RegistryCounts(
+            regions=len(self),
+            national=sum(1 for code in self.regions if code in national),
+            sample=sum(1 for r in self if r.sample),
+            with_portal=sum(1 for r in self if r.portal),
+            with_listing=sum(1 for r in self if r.listings),
+            from_files=len(self.sources),
+        )
 
     def resolve(self, query: str) -> Region:
         """The one region `query` names: a code (532502), a name (开远市) or parent name(s) + name.
@@ -112,7 +140,7 @@ class Registry:
         key = _name_key(text)
         if not key:
             raise UnknownRegionError("empty region name: give a 6-digit code or a name", text, [])
-        matches = [r for r in self if key in self._name_forms(r)]
+        matches = _collapse_same_named(self._by_form().get(key, []))
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -173,6 +201,16 @@ class Registry:
             forms.add(_name_key(prefix))
         return forms
 
+    def _by_form(self) -> dict[str, list[Region]]:
+        """Name form -> rows, built once: resolution runs against ~3,400 rows."""
+        if self._forms is None:
+            forms: dict[str, list[Region]] = {}
+            for region in self:
+                for form in self._name_forms(region):
+                    forms.setdefault(form, []).append(region)
+            self._forms = forms
+        return self._forms
+
     def _code_neighbours(self, code: str) -> list[Region]:
         """Rows sharing the longest code prefix (at least the province's two digits)."""
         for length in (4, 2):
@@ -183,7 +221,14 @@ class Registry:
 
     def _name_candidates(self, key: str) -> list[Region]:
         """Rows the national table says `key` means (开远 → 开远市), then rows with similar names."""
-        meant = [self.regions[d.code] for d in divisions.resolve(key) if d.code in self.regions]
+        meant: list[Region] = []
+        # 开远县 for 开远市: the stem without the level word is what the writer meant.
+        stem = _LEVEL_SUFFIX.sub("", key)
+        for form in dict.fromkeys((key, stem)):
+            for division in divisions.resolve(form) if len(form) >= 2 else []:
+                region = self.regions.get(division.code)
+                if region is not None and region not in meant:
+                    meant.append(region)
         return (meant + [r for r in self._close_names(key) if r not in meant])[:_MAX_CANDIDATES]
 
     def _close_names(self, key: str) -> list[Region]:
@@ -191,9 +236,11 @@ class Registry:
         for region in self:
             name = _name_key(region.name)
             shared = len(set(key) & set(name))
+            # Cheap filters first: difflib over every row of the national table is the slow part.
+            if not (key in name or name in key or shared >= 2):
+                continue
             ratio = difflib.SequenceMatcher(None, key, name).ratio()
-            if key in name or name in key or shared >= 2 or ratio >= 0.5:
-                scored.append((-(ratio + shared), region.code, region))
+            scored.append((-(ratio + shared), region.code, region))
         scored.sort(key=lambda item: (item[0], item[1]))
         return [region for _, _, region in scored[:_MAX_CANDIDATES]]
 
@@ -211,7 +258,8 @@ class Registry:
     def _unknown_name_message(self, text: str, close: list[Region]) -> str:
         parts = [f"unknown region {text!r}: no registry row has this name."]
         # The national table knows short forms too (开远 → 开远市): registry rows are candidates (see
-        # _name_candidates); a real place without a row gets told how to add one.
+        # _name_candidates); a real place without a row (a registry loaded without the national table)
+        # gets told how to add one.
         known = divisions.resolve(_name_key(text))
         absent = [d for d in known if d.code not in self.regions]
         if absent:
@@ -221,6 +269,31 @@ class Registry:
             parts.append("Close candidates: " + "; ".join(r.label for r in close) + ".")
         parts.append(_HOW_TO_LIST)
         return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class RegistryCounts:
+    regions: int
+    national: int  # rows of the national code table
+    sample: int  # the sample portal's rows
+    with_portal: int
+    with_listing: int
+    from_files: int  # rows defined or overlaid by crawler/regions/*.toml
+
+
+def no_listing_message(region: Region) -> str:
+    """What to do about a region the crawler cannot start on: discover its column, add the printed row."""
+    portal = region.portal or "<its portal home URL>"
+    return (
+        f"no listing URL for {region.name} ({region.code}): run scrapy crawl discover -a portal={portal} "
+        "and add the printed row to a file in crawler/regions/"
+    )
+
+
+def _collapse_same_named(matches: list[Region]) -> list[Region]:
+    """嘉峪关市 is a prefecture and its own single county: one place, the higher level answers for it."""
+    codes = {r.code: r for r in matches}
+    return [r for r in matches if not (r.parent in codes and codes[r.parent].name == r.name)]
 
 
 _HOW_TO_ADD = "add a row for it to a file in crawler/regions/ (code, name, portal, listings, family)."
@@ -246,11 +319,14 @@ def sample_port_from_env() -> int:
         raise RegistryError(f"{SAMPLE_PORT_SETTING}={value!r} is not a port number") from None
 
 
-def load_registry(path: Path | str | None = None, sample_port: int | str | None = None) -> Registry:
-    """Read the registry (default crawler/regions/*.toml), expanding `${SAMPLE_PORTAL_PORT}`.
+def load_registry(
+    path: Path | str | None = None, sample_port: int | str | None = None, *, national: bool = True
+) -> Registry:
+    """Every division of the national code table, overlaid with the registry files (default
+    crawler/regions/*.toml), `${SAMPLE_PORTAL_PORT}` expanded.
 
     `sample_port` comes from the Scrapy setting when a crawl runs; None means the environment variable
-    SAMPLE_PORTAL_PORT, else 8800.
+    SAMPLE_PORTAL_PORT, else 8800. `national=False` reads the files alone (a registry for a test).
     """
     source = Path(path) if path is not None else DEFAULT_PATH
     port = sample_port_from_env() if sample_port in (None, "") else int(str(sample_port))
@@ -258,27 +334,43 @@ def load_registry(path: Path | str | None = None, sample_port: int | str | None 
     files = sorted(source.glob("*.toml")) if source.is_dir() else [source]
     if not files:
         raise RegistryError(f"{source}: no *.toml registry files")
-    regions: dict[str, Region] = {}
+    base = _national_regions() if national else {}
+    regions: dict[str, Region] = dict(base)
     defined_in: dict[str, Path] = {}
     for file in files:
-        for code, region in _read_file(file, variables).items():
-            if code in regions:
+        for code, row in _read_file(file).items():
+            if code in defined_in:
                 raise RegistryError(f"{file}: region {code} is already defined in {defined_in[code]}")
-            regions[code] = region
+            regions[code] = _region(file, code, row, variables, base.get(code))
             defined_in[code] = file
     regions = dict(sorted(regions.items()))
-    for region in regions.values():
-        file = defined_in[region.code]
+    for code, file in defined_in.items():
+        region = regions[code]
         parent = regions.get(region.parent) if region.parent else None
         if parent is not None and region.parent_name and parent.name != region.parent_name:
             raise RegistryError(
                 f"{file}: region {region.code}: parent_name {region.parent_name!r} but row {parent.code} "
                 f"is named {parent.name!r}"
             )
-    return Registry(regions, source)
+    return Registry(regions, source, defined_in)
 
 
-def _read_file(file: Path, variables: dict[str, str]) -> dict[str, Region]:
+def _national_regions() -> dict[str, Region]:
+    """One row per division of the national code table: code, name, parent, level, nothing to crawl yet."""
+    rows: dict[str, Region] = {}
+    for division in divisions.all_divisions():
+        parent = divisions.lookup(division.parent) if division.parent else None
+        rows[division.code] = Region(
+            code=division.code,
+            name=division.name,
+            parent=division.parent,
+            parent_name=parent.name if parent else None,
+            level=division.level,
+        )
+    return rows
+
+
+def _read_file(file: Path) -> dict[str, dict[str, Any]]:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -286,27 +378,31 @@ def _read_file(file: Path, variables: dict[str, str]) -> dict[str, Region]:
     rows = data.get("regions")
     if not isinstance(rows, dict) or not rows:
         raise RegistryError(f'{file}: no [regions."CODE"] tables')
-    return {code: _region(file, code, row, variables) for code, row in rows.items()}
+    for code, row in rows.items():
+        if not isinstance(row, dict):
+            raise RegistryError(f"{file}: region {code!r}: not a table")
+    return rows
 
 
-def _region(file: Path, code: str, row: Any, variables: dict[str, str]) -> Region:
+def _region(
+    file: Path, code: str, row: dict[str, Any], variables: dict[str, str], base: Region | None
+) -> Region:
+    """A TOML row as a Region; `base` is the national table's row it overlays (its defaults), if any."""
     where = f"{file}: region {code!r}"
     if not _CODE.match(code):
         raise RegistryError(f"{where}: a code is 6 digits (行政区划代码)")
-    if not isinstance(row, dict):
-        raise RegistryError(f"{where}: not a table")
     unknown = sorted(set(row) - _FIELDS)
     if unknown:
         raise RegistryError(
             f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELDS))}"
         )
-    name = row.get("name")
+    name = row.get("name", base.name if base else None)
     if not isinstance(name, str) or not name.strip():
-        raise RegistryError(f"{where}: no name")
-    parent = _optional_str(where, row, "parent")
+        raise RegistryError(f"{where}: no name (only codes of the national table may leave it out)")
+    parent = _optional_str(where, row, "parent") if "parent" in row else (base.parent if base else None)
     if parent is not None and not _CODE.match(parent):
         raise RegistryError(f"{where}: parent {parent!r} is not a 6-digit code")
-    level = _optional_str(where, row, "level")
+    level = _optional_str(where, row, "level") if "level" in row else (base.level if base else None)
     if level is not None and level not in LEVELS:
         raise RegistryError(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}")
     family = _optional_str(where, row, "family")
@@ -324,11 +420,15 @@ def _region(file: Path, code: str, row: Any, variables: dict[str, str]) -> Regio
     if not isinstance(sample, bool):
         raise RegistryError(f"{where}: sample is true or false")
     portal = _optional_str(where, row, "portal")
+    if "parent_name" in row:
+        parent_name = _optional_str(where, row, "parent_name")
+    else:
+        parent_name = base.parent_name if base and base.parent == parent else None
     return Region(
         code=code,
         name=name.strip(),
         parent=parent,
-        parent_name=_optional_str(where, row, "parent_name"),
+        parent_name=parent_name,
         level=level,
         portal=_expand(where, portal, variables) if portal else None,
         listings=tuple(_expand(where, u, variables) for u in listings),

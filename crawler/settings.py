@@ -1,8 +1,9 @@
 """Scrapy settings of the project. Every override states Scrapy's default and why it differs.
 
 Environment: XXGK_USER_AGENT (who is crawling, with a contact), SAMPLE_PORTAL_PORT, XXGK_DATABASE ("off" =
-no database), XXGK_RAW_DIR, DATABASE_URL / XXGK_DATA_DIR (read by crawler.store). Everything can also be
-overridden per crawl with `-s NAME=value`.
+no database), XXGK_RAW_DIR, XXGK_MAX_DOCUMENT_MB, XXGK_REFETCH_DAYS, XXGK_BACKOFF_BASE, XXGK_BACKOFF_MAX,
+DATABASE_URL / XXGK_DATA_DIR (read by crawler.store). Everything can also be overridden per crawl with
+`-s NAME=value`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ USER_AGENT = os.environ.get(
 )
 
 # Default: False (the `startproject` template sets True). Obey robots.txt: most portals have none (404 =
-# allow all).
+# allow all). A region whose site disallows everything while publishing the reports for everyone can opt
+# out in the registry: params `ignore_robots = true` with `ignore_robots_reason` (README, Configuration).
 ROBOTSTXT_OBEY = True
 
 # Default: 8 per domain. Public crawlers that keep working against these portals stay at 2–3 per host.
@@ -41,8 +43,20 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # default 1.0, stated because it is the p
 # Default: [500, 502, 503, 504, 522, 524, 408, 429]. Back off on 429 and 5xx only; other 4xx (403 without a
 # Referer, 404, 412 WAF challenges) will not change on a retry and retrying them is impolite.
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524]
+# Default: 2, stated: three attempts in all, each after a longer wait (XXGK_BACKOFF_BASE below).
+RETRY_TIMES = 2
 # Default: 180 s. A government page that has not answered in a minute will not; the failure is recorded.
 DOWNLOAD_TIMEOUT = 60
+
+# Default: Scrapy's own RetryMiddleware (retries at once) and MetaRefreshMiddleware (follows every refresh).
+# Replaced by crawler/middlewares.py: retries wait (Retry-After, else exponential back-off), and report pages'
+# refreshes are judged by the spider (a withdrawn report refreshes to its column: a failure, not a page).
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.ListingMetaRefreshMiddleware": 580,
+}
 
 # Default: False. Scrapy's telnet console opens a port; nothing here needs it.
 TELNETCONSOLE_ENABLED = False
@@ -70,3 +84,14 @@ XXGK_RAW_DIR = os.environ.get("XXGK_RAW_DIR") or None
 DATABASE_URL = None
 # crawls of sample regions only relax politeness (loopback); False keeps the polite settings
 XXGK_SAMPLE_RELAX = True
+# seconds before the first retry when the server sends no Retry-After; doubled for each further retry
+XXGK_BACKOFF_BASE = float(os.environ.get("XXGK_BACKOFF_BASE") or 2.0)
+# the longest back-off, and the longest Retry-After honoured (longer: the answer stands as a failure)
+XXGK_BACKOFF_MAX = float(os.environ.get("XXGK_BACKOFF_MAX") or 60.0)
+# documents (pages and files) larger than this are cancelled and recorded as failures "too large"
+XXGK_MAX_DOCUMENT_MB = float(os.environ.get("XXGK_MAX_DOCUMENT_MB") or 50)
+# Default: 1024 MB. The same cap for every spider (the reports spider puts a `-s XXGK_MAX_DOCUMENT_MB` given
+# per crawl on each request's meta).
+DOWNLOAD_MAXSIZE = int(XXGK_MAX_DOCUMENT_MB * 1024 * 1024)
+# a stored URL is fetched again when its last fetch is older than this (else only when its listing date moves)
+XXGK_REFETCH_DAYS = float(os.environ.get("XXGK_REFETCH_DAYS") or 30)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import lru_cache
+from typing import Literal, cast
 
 import charset_normalizer
 import lxml.etree
@@ -27,6 +28,7 @@ __all__ = [
     "DocumentType",
     "Grid",
     "Line",
+    "body_container",
     "decode_html",
     "from_html",
     "is_meta_line",
@@ -34,6 +36,7 @@ __all__ = [
     "sniff_type",
 ]
 
+Element = lxml.etree._Element
 DocumentType = Literal["html", "text", "pdf", "docx", "doc", "image", "binary", "empty"]
 
 
@@ -237,6 +240,39 @@ def _is_footer(text: str) -> bool:
 
 
 _SITE_ID_CODE = re.compile(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{10})")
+_SITE_ID_LABEL = "网站标识码"
+_PIPE_RUN_MIN = 10  # _PIPE_RUN needs this many '|'
+
+# What a line is, by its text alone (the sink's state decides the rest).
+_BODY, _FOOTER_LINE, _CHROME_LINE, _META = range(4)
+# (raw text as kept, normalised text, 网站标识码 found in it, kind); None for a line with no text.
+_Verdict = tuple[str, str, str | None, int] | None
+# Page lines recur (navigation, table labels, figures): verdicts are cached; long lines are not (memory).
+_VERDICT_CACHE_MAX_LEN = 512
+
+
+def _line_verdict(raw_text: str) -> _Verdict:
+    if raw_text.count("|") >= _PIPE_RUN_MIN:
+        raw_text = _PIPE_RUN.sub(" ", raw_text)
+    raw_text = raw_text.strip()
+    if not raw_text:
+        return None
+    text = normalize_text(raw_text).strip()
+    if not text:
+        return None
+    site_id = _SITE_ID_CODE.search(text) if _SITE_ID_LABEL in text else None
+    if _is_footer(text):
+        kind = _FOOTER_LINE
+    elif _is_chrome(text):
+        kind = _CHROME_LINE
+    elif is_meta_line(text):
+        kind = _META
+    else:
+        kind = _BODY
+    return raw_text, text, site_id.group(1) if site_id else None, kind
+
+
+_line_verdict_cached = lru_cache(maxsize=65536)(_line_verdict)
 
 
 @dataclass
@@ -251,28 +287,27 @@ class _LineSink:
     body_chars: int = 0
 
     def add_line(self, raw_text: str) -> None:
-        raw_text = _PIPE_RUN.sub(" ", raw_text).strip()
-        if not raw_text:
+        verdict = (
+            _line_verdict_cached(raw_text) if len(raw_text) <= _VERDICT_CACHE_MAX_LEN else _line_verdict(raw_text)
+        )
+        if verdict is None:
             return
-        text = normalize_text(raw_text).strip()
-        if not text:
-            return
-        site_id = _SITE_ID_CODE.search(text)
+        raw, text, site_id, kind = verdict
         if site_id:
-            self.footer_codes.append(site_id.group(1))
+            self.footer_codes.append(site_id)
         if self.in_footer:
             return
-        if _is_footer(text):
+        if kind == _FOOTER_LINE:
             # Past the first footer line at the end of a page only more footer follows (contact lines).
             self.in_footer = self.body_chars > _FOOTER_AFTER
             return
-        if _is_chrome(text):
+        if kind == _CHROME_LINE:
             return
-        if is_meta_line(text) and not self._has_body_text():
+        if kind == _META and not self._has_body_text():
             self.header.append(text)
             return
         self.lines.append(Line(text))
-        self.raw.append(raw_text)
+        self.raw.append(raw)
         self.body_chars += len(text)
 
     def add_grid(self, rows: list[list[str]], raw_cells: list[str]) -> None:
@@ -318,6 +353,7 @@ _BODY_CONTAINERS: tuple[tuple[str, str], ...] = (
     ("class", "zw-content"),
     ("class", "article-content"),
     ("id", "zoomcon"),
+    ("class", "v_news_content"),  # Boda VSB, inside #vsb_content
     ("class", "article"),
 )
 _DROP_TAGS = frozenset({
@@ -348,67 +384,142 @@ _PARAGRAPH_CELL_CHARS = 300  # …so a cell this long is page layout even beside
 _CHROME_WIDGET_CHARS = 400  # a class that says "share"/"footer" on more text than this is not a widget
 
 
-def _attr_has(el: lxml.html.HtmlElement, attr: str, value: str) -> bool:
+# The page is parsed with lxml's plain HTML parser: the same libxml2 tree lxml.html builds, without
+# lxml.html's per-element class lookup in Python (a measurable share of the parse on every page).
+_HTML_PARSER = lxml.etree.HTMLParser()
+_STRING = lxml.etree.XPath("string()")  # what lxml.html's text_content() evaluates
+_CELL_TAGS = ("td", "th")
+_XML_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
+
+
+def _parse_html(text: str) -> Element:
+    """lxml.html.document_fromstring without the lxml.html element classes."""
+    root = lxml.etree.fromstring(text, _HTML_PARSER)
+    if root is None:
+        raise lxml.etree.ParserError("Document is empty")
+    return root
+
+
+def _text_content(el: Element) -> str:
+    return str(_STRING(el))
+
+
+def _attr_has(el: Element, attr: str, value: str) -> bool:
     got = el.get(attr)
     if not got:
         return False
     return value in got.split() if attr == "class" else got == value
 
 
-def _is_chrome_element(el: lxml.html.HtmlElement) -> bool:
+@lru_cache(maxsize=1024)
+def _chrome_marker(marker: str) -> bool:
+    """Whether an element's "class id" names a page widget (nav, share, footer…)."""
+    return bool(marker.strip()) and _CHROME_ATTR.search(marker) is not None
+
+
+def _is_chrome_element(el: Element) -> bool:
     if el.tag in _DROP_TAGS:
         return True
-    marker = f"{el.get('class', '')} {el.get('id', '')}"
+    cls = el.get("class")
+    ident = el.get("id")
     if (
-        marker.strip()
-        and _CHROME_ATTR.search(marker)
-        and len(_WS.sub("", el.text_content())) <= _CHROME_WIDGET_CHARS
+        (cls is not None or ident is not None)
+        and _chrome_marker(f"{cls or ''} {ident or ''}")
+        and len(_WS.sub("", _text_content(el))) <= _CHROME_WIDGET_CHARS
     ):
         return True
-    style = (el.get("style") or "").replace(" ", "").lower()
+    style = el.get("style")
+    if not style:
+        return False
+    style = style.replace(" ", "").lower()
     return "display:none" in style or "visibility:hidden" in style
 
 
-def _find_container(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    for attr, value in _BODY_CONTAINERS:
-        for el in root.iter():
-            if (
-                isinstance(el, lxml.html.HtmlElement)
-                and _attr_has(el, attr, value)
-                and len(_WS.sub("", el.text_content())) >= 20
-            ):
-                return el
+@lru_cache(maxsize=8)
+def _container_query(attrs: tuple[str, ...]) -> lxml.etree.XPath | None:
+    """The values, in document order, of the attributes containers are known by: libxml2 lists attribute
+    nodes far faster than it tests attribute predicates on every element. None for a name XPath cannot
+    spell."""
+    if not all(_XML_NAME.match(attr) for attr in attrs):
+        return None
+    return lxml.etree.XPath("|".join(f"descendant-or-self::*/@{attr}" for attr in attrs))
+
+
+def _attributed_elements(root: Element, attrs: tuple[str, ...]) -> list[Element]:
+    """Every element carrying one of `attrs`, in document order (root included)."""
+    query = _container_query(attrs)
+    if query is None:
+        return [el for el in root.iter() if isinstance(el.tag, str) and any(el.get(a) for a in attrs)]
+    found = query(root)
+    assert isinstance(found, list)
+    out: list[Element] = []
+    for value in found:
+        parent = value.getparent() if isinstance(value, lxml.etree._ElementUnicodeResult) else None
+        if parent is not None and (not out or out[-1] is not parent):  # an element's attributes adjoin
+            out.append(parent)
+    return out
+
+
+def _find_container(root: Element) -> Element:
+    """The first element of the first container kind (in _BODY_CONTAINERS order) that holds text."""
+    containers = _BODY_CONTAINERS
+    found: Element | None = None
+    found_rank = len(containers)
+    for el in _attributed_elements(root, tuple(sorted({attr for attr, _ in containers}))):
+        rank = next(
+            (n for n, (attr, value) in enumerate(containers[:found_rank]) if _attr_has(el, attr, value)),
+            None,
+        )
+        if rank is not None and len(_WS.sub("", _text_content(el))) >= 20:
+            found, found_rank = el, rank
+            if rank == 0:
+                break
+    if found is not None:
+        return found
     body = root.find(".//body")
     return body if body is not None else root
 
 
-def _cell_text(cell: lxml.html.HtmlElement) -> str:
-    parts: list[str] = []
+def body_container(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The element holding a page's report body (the crawler looks for attachments and table images in
+    it); the <body> when no known container holds text."""
+    return cast(lxml.html.HtmlElement, _find_container(root))
 
-    def walk(el: lxml.html.HtmlElement) -> None:
-        if el.tag in ("script", "style"):
-            if el.tail:
-                parts.append(el.tail)
-            return
-        if el.tag == "br" or (el.tag in _BLOCK_TAGS and el is not cell):
-            parts.append(" ")
-        if isinstance(el.tag, str) and el.text:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-        if el is not cell and el.tail:
+
+def _collect_cell_text(el: Element, cell: Element, parts: list[str]) -> None:
+    tag = el.tag
+    if tag in ("script", "style"):
+        if el.tail:
             parts.append(el.tail)
+        return
+    if tag == "br" or (tag in _BLOCK_TAGS and el is not cell):
+        parts.append(" ")
+    if isinstance(tag, str) and el.text:
+        parts.append(el.text)
+    for child in el:
+        _collect_cell_text(child, cell, parts)
+    if el is not cell and el.tail:
+        parts.append(el.tail)
 
-    walk(cell)
+
+def _cell_text(cell: Element) -> str:
+    if len(cell) == 0:  # most cells: only their own text
+        return _WS.sub(" ", cell.text or "").strip()
+    parts: list[str] = []
+    _collect_cell_text(cell, cell, parts)
     return _WS.sub(" ", "".join(parts)).strip()
 
 
-def _own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+def _own_rows(table: Element) -> list[Element]:
     """The table's rows, not those of tables nested in its cells."""
+    if table.tag == "table" and table.find(".//table") is None:
+        return list(table.iter("tr"))
     return [tr for tr in table.iter("tr") if next(tr.iterancestors("table"), None) is table]
 
 
 def _span(value: str | None, limit: int) -> int:
+    if value is None:
+        return 1
     try:
         n = int((value or "1").strip())
     except ValueError:
@@ -416,52 +527,72 @@ def _span(value: str | None, limit: int) -> int:
     return max(1, min(n, limit))
 
 
-def expand_table(table: lxml.html.HtmlElement) -> tuple[list[list[str]], list[str]]:
-    """(rows, raw cell texts): rowspan/colspan expanded so a merged cell's text fills every slot it covers."""
-    rows = _own_rows(table)
+def _row_cells(rows: list[Element]) -> list[list[Element]]:
+    return [[cell for cell in tr if cell.tag in _CELL_TAGS] for tr in rows]
+
+
+def _expand(row_cells: list[list[Element]], texts: list[list[str]]) -> tuple[list[list[str]], list[str]]:
+    n_rows = len(row_cells)
     grid: dict[tuple[int, int], str] = {}
     raw_cells: list[str] = []
     width = 0
-    for r, tr in enumerate(rows):
+    for r, cells in enumerate(row_cells):
         c = 0
-        for cell in tr:
-            if cell.tag not in ("td", "th"):
-                continue
+        for cell, raw in zip(cells, texts[r], strict=True):
             while (r, c) in grid:
                 c += 1
-            raw = _cell_text(cell)
             raw_cells.append(raw)
             text = normalize_text(raw).strip()
             rowspan_attr = cell.get("rowspan")
-            rowspan = len(rows) - r if rowspan_attr is not None and rowspan_attr.strip() == "0" else _span(
-                rowspan_attr, len(rows) - r
-            )
-            colspan = _span(cell.get("colspan"), 1000)
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    grid.setdefault((r + dr, c + dc), text)
-            c += colspan
-            width = max(width, c)
+            colspan_attr = cell.get("colspan")
+            if rowspan_attr is None and colspan_attr is None:
+                grid[(r, c)] = text
+                c += 1
+            else:
+                rowspan = n_rows - r if rowspan_attr is not None and rowspan_attr.strip() == "0" else _span(
+                    rowspan_attr, n_rows - r
+                )
+                colspan = _span(colspan_attr, 1000)
+                for dr in range(rowspan):
+                    for dc in range(colspan):
+                        grid.setdefault((r + dr, c + dc), text)
+                c += colspan
+            if c > width:
+                width = c
     out: list[list[str]] = []
-    for r in range(len(rows)):
+    for r in range(n_rows):
         row = [grid.get((r, c), "") for c in range(width)]
         if any(row):
             out.append(row)
     return out, raw_cells
 
 
-def _is_layout_table(table: lxml.html.HtmlElement) -> bool:
-    if any(True for _ in table.iter("table") if _ is not table):
-        return True
-    cells = [cell for tr in _own_rows(table) for cell in tr if cell.tag in ("td", "th")]
-    if len(cells) <= 1:
-        return True
-    texts = [_cell_text(cell) for cell in cells]
-    longest = max(len(t) for t in texts)
+def expand_table(table: lxml.html.HtmlElement) -> tuple[list[list[str]], list[str]]:
+    """(rows, raw cell texts): rowspan/colspan expanded so a merged cell's text fills every slot it covers."""
+    row_cells = _row_cells(_own_rows(table))
+    return _expand(row_cells, [[_cell_text(cell) for cell in cells] for cells in row_cells])
+
+
+def _data_table(table: Element) -> tuple[list[list[str]], list[str]] | None:
+    """A data table's expanded (rows, raw cell texts); None for a table that lays out the page."""
+    if table.find(".//table") is not None:
+        return None
+    row_cells = _row_cells(_own_rows(table))
+    if sum(len(cells) for cells in row_cells) <= 1:
+        return None
+    texts = [[_cell_text(cell) for cell in cells] for cells in row_cells]
+    longest = max(len(t) for row in texts for t in row)
     if longest > _PARAGRAPH_CELL_CHARS:
-        return True
-    numeric = sum(1 for t in texts if _NUMERIC_CELL.match(t.replace(" ", "")))
-    return numeric == 0 and longest > _LAYOUT_CELL_CHARS
+        return None
+    if longest > _LAYOUT_CELL_CHARS and not any(
+        _NUMERIC_CELL.match(t.replace(" ", "")) for row in texts for t in row
+    ):
+        return None
+    return _expand(row_cells, texts)
+
+
+def _is_layout_table(table: Element) -> bool:
+    return _data_table(table) is None
 
 
 class _HtmlWalker:
@@ -470,58 +601,64 @@ class _HtmlWalker:
         self.buffer: list[str] = []
 
     def flush(self) -> None:
+        if not self.buffer:
+            return
         text = _WS.sub(" ", "".join(self.buffer)).strip()
-        self.buffer = []
+        self.buffer.clear()
         if text:
             self.sink.add_line(text)
 
-    def walk(self, el: lxml.html.HtmlElement, top: bool = False) -> None:
-        if not isinstance(el.tag, str):  # comments, processing instructions: only their tail is text
-            if el.tail and not top:
-                self.buffer.append(el.tail)
+    def walk(self, el: Element, top: bool = False) -> None:
+        tag = el.tag
+        buffer = self.buffer
+        if not isinstance(tag, str):  # comments, processing instructions: only their tail is text
+            if not top and el.tail:
+                buffer.append(el.tail)
             return
         if not top and _is_chrome_element(el):
             if el.tail:
-                self.buffer.append(el.tail)
+                buffer.append(el.tail)
             return
-        if el.tag == "table" and not _is_layout_table(el):
+        grid = _data_table(el) if tag == "table" else None
+        if grid is not None:
             self.flush()
-            rows, raw_cells = expand_table(el)
-            self.sink.add_grid(rows, raw_cells)
+            self.sink.add_grid(*grid)
         else:
-            block = el.tag in _BLOCK_TAGS
-            if block or el.tag == "br":
+            block = tag in _BLOCK_TAGS
+            if block or tag == "br":
                 self.flush()
-            if el.text and el.tag != "br":
-                self.buffer.append(el.text)
+            if tag != "br" and el.text:
+                buffer.append(el.text)
             for child in el:
                 self.walk(child)
             if block:
                 self.flush()
-        if el.tail and not top:
-            self.buffer.append(el.tail)
+        if not top and el.tail:
+            buffer.append(el.tail)
 
 
-def _header_lines(root: lxml.html.HtmlElement, container: lxml.html.HtmlElement) -> list[str]:
+def _walk_outside(el: Element, container: Element, walker: _HtmlWalker) -> None:
+    tag = el.tag
+    if el is container or not isinstance(tag, str) or tag in ("script", "style", "head"):
+        return
+    block = tag in _BLOCK_TAGS
+    if block or tag == "br":
+        walker.flush()
+    if el.text:
+        walker.buffer.append(el.text)
+    for child in el:
+        _walk_outside(child, container, walker)
+        if child.tail:
+            walker.buffer.append(child.tail)
+    if block:
+        walker.flush()
+
+
+def _header_lines(root: Element, container: Element) -> list[str]:
     """Visible metadata lines outside the body container (发布日期 blocks beside the title)."""
     sink = _LineSink()
     walker = _HtmlWalker(sink)
-
-    def walk_outside(el: lxml.html.HtmlElement) -> None:
-        if el is container or not isinstance(el.tag, str) or el.tag in ("script", "style", "head"):
-            return
-        if el.tag in _BLOCK_TAGS or el.tag == "br":
-            walker.flush()
-        if el.text:
-            walker.buffer.append(el.text)
-        for child in el:
-            walk_outside(child)
-            if child.tail:
-                walker.buffer.append(child.tail)
-        if el.tag in _BLOCK_TAGS:
-            walker.flush()
-
-    walk_outside(root)
+    _walk_outside(root, container, walker)
     walker.flush()
     out: list[str] = []
     for text in [b.text for b in sink.lines if isinstance(b, Line)] + sink.header:
@@ -539,7 +676,7 @@ def _split_meta_fields(text: str) -> list[str]:
     return [f.strip() for f in _META_FIELD_START.split(text) if is_meta_line(f.strip())]
 
 
-def _metas(root: lxml.html.HtmlElement) -> dict[str, str]:
+def _metas(root: Element) -> dict[str, str]:
     metas: dict[str, str] = {}
     for meta in root.iter("meta"):
         name = (meta.get("name") or meta.get("property") or "").strip()
@@ -552,11 +689,12 @@ def _metas(root: lxml.html.HtmlElement) -> dict[str, str]:
 def from_html(text: str, encoding: str | None = None, warnings: list[str] | None = None) -> Document:
     """A Document from already decoded HTML (the crawler has decoded the page once already)."""
     warnings = [] if warnings is None else warnings
-    for pattern in _WORD_CONDITIONALS:
-        text = pattern.sub("", text)
+    if "<![" in text or "<!--[" in text:  # every Word conditional starts so
+        for pattern in _WORD_CONDITIONALS:
+            text = pattern.sub("", text)
     text = _XML_DECL.sub("", text)
     try:
-        root = lxml.html.document_fromstring(text)
+        root = _parse_html(text)
     except (lxml.etree.ParserError, ValueError) as exc:
         warnings.append(f"unreadable HTML: {exc}")
         return Document([], "", None, {}, encoding, warnings, "", "html")

@@ -159,6 +159,10 @@ _PLACE_END = re.compile(r"^(.{1,10}?(?:自治州|自治县|自治旗|特别行�
 _NOT_PLACE = re.compile(r"政府|委员会|局|银行|公司|中心|中国|党|办公")
 # "…人民政府办公室关于印发2023年…": the verb and preposition before the year are not the organ
 _ORGAN_TRAILER = re.compile(r"(?:关于)?(?:印发|发布|公布|公开)?$|关于$")
+# "…办公室关于做好2022年…的通知": from 关于 on, the title names the subject, never the body issuing it
+_ORGAN_SUBJECT = "关于"
+# A 解读 page quotes the report's title: 《样本市…年度报告》解读; the marks belong to the quotation.
+_TITLE_MARKS = "《》〈〉\"'“”‘’「」『』"
 _MIN_YEAR = 1990
 
 
@@ -232,12 +236,15 @@ def extract_organ(title: str | None) -> str | None:
     m = _TITLE_YEAR.search(title)
     if m is None:
         return None
-    organ = title[: m.start()].strip(" ,:")
-    organ = _ORGAN_TRAILER.sub("", organ)
+    organ = title[: m.start()].strip(" ,:" + _TITLE_MARKS)
+    subject = organ.find(_ORGAN_SUBJECT)
+    if subject >= 0:
+        organ = organ[:subject]
+    organ = _ORGAN_TRAILER.sub("", organ).strip(_TITLE_MARKS)
     if not organ:
         # "2022年开远市人民政府信息公开工作年度报告": the organ follows the year
         after = re.match(r"度?(.*?)(?:政府信息公开|政务公开|信息公开)", title[m.end() :])
-        organ = after.group(1) if after else ""
+        organ = after.group(1).strip(_TITLE_MARKS) if after else ""
         if organ.endswith("人民"):
             organ += "政府"
     return organ or None

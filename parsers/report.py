@@ -8,6 +8,7 @@ Never raises: whatever goes wrong becomes a warning on a ParsedReport that keeps
 from __future__ import annotations
 
 import datetime as dt
+import re
 import traceback
 from collections.abc import Callable
 
@@ -27,6 +28,9 @@ READERS: dict[DocumentType, Reader] = {"html": load, "text": load}
 
 _REPORT_TITLE_WORDS = ("年度报告", "工作报告", "工作汇报", "年报")
 _NOT_REPORT_TITLE_WORDS = ("解读", "图解", "一图读懂", "答记者问")
+# Official correspondence about the reports (…关于做好2022年…年度报告编制发布工作的通知) says 年度报告 in
+# its title too; without section headings it is the notice itself, not a report it forwards.
+_CORRESPONDENCE_TITLE = re.compile(r"(?:通知|函|公告|通告|通报|批复)[\s\"”》)）]*$")
 
 
 def format_for_year(year: int | None) -> str:
@@ -44,7 +48,9 @@ def _kind(title: str | None, found_sections: list[str]) -> str:
     title = title or ""
     if any(word in title for word in _NOT_REPORT_TITLE_WORDS):
         return "not_report"
-    if not found_sections and not any(word in title for word in _REPORT_TITLE_WORDS):
+    if not found_sections and (
+        not any(word in title for word in _REPORT_TITLE_WORDS) or _CORRESPONDENCE_TITLE.search(title)
+    ):
         return "not_report"
     return "report"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -106,20 +107,37 @@ def _block_lines(blocks: list[Block]) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """(section id, pattern) for every official wording and variant, longest first.
+def _pattern_entries() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """(section id, wording key, pattern) for every official wording and variant, longest first.
 
     Patterns allow whitespace between any two characters (headings split by stray spaces) and any of
     、,， or nothing where the template writes 、.
     """
-    out: list[tuple[int, str, re.Pattern[str]]] = []
+    out: list[tuple[str, str, re.Pattern[str]]] = []
     for spec in template.SECTIONS:
         for wording in {spec.heading, *spec.variants}:
             key = label_key(wording)
             parts = [r"[、,，]?" if ch == "、" else re.escape(ch) for ch in key]
-            out.append((len(key), spec.id, re.compile(r"\s*".join(parts))))
-    out.sort(key=lambda item: -item[0])
-    return tuple((sid, pat) for _, sid, pat in out)
+            out.append((spec.id, key, re.compile(r"\s*".join(parts))))
+    out.sort(key=lambda item: -len(item[1]))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((sid, pat) for sid, _, pat in _pattern_entries())
+
+
+@lru_cache(maxsize=1)
+def _patterns_by_first() -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]] | None:
+    """The patterns grouped by the character a match must start with, in their order: most lines are
+    rejected by one dict lookup. None when some wording has no fixed first character (a leading 、)."""
+    by_first: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for sid, key, pattern in _pattern_entries():
+        if not key or key[0] == "、":
+            return None
+        by_first.setdefault(key[0], []).append((sid, pattern))
+    return {first: tuple(group) for first, group in by_first.items()}
 
 
 @lru_cache(maxsize=1)
@@ -129,8 +147,20 @@ def _wordings() -> tuple[tuple[str, str], ...]:
     )
 
 
+@lru_cache(maxsize=1)
+def _wording_counts() -> tuple[tuple[str, str, Counter[str]], ...]:
+    return tuple((sid, wording, Counter(wording)) for sid, wording in _wordings())
+
+
+# Characters a numbered heading can start with (_NUMBERING: 第, a Chinese ordinal or a decimal digit).
+_NUMBERING_START = frozenset("第一二三四五六七八九十")
+
+
 def _numbering(text: str) -> tuple[int, bool, bool]:
     """(end of the ordinal prefix, numbered at all, numbered with a Chinese ordinal)."""
+    first = text.lstrip()[:1]
+    if not first or (first not in _NUMBERING_START and not first.isdecimal()):
+        return 0, False, False
     m = _NUMBERING.match(text)
     if not m:
         return 0, False, False
@@ -138,14 +168,31 @@ def _numbering(text: str) -> tuple[int, bool, bool]:
     return m.end(), True, chinese
 
 
+# Lines and cells recur (table labels, numbers): their verdicts are cached; long lines are not (memory).
+_CACHE_MAX_LEN = 256
+
+
 def match_heading(text: str, allow_legacy: bool = True) -> HeadingMatch | None:
     """Whether a line (or a piece of one) starts with a section heading, and which."""
+    if len(text) <= _CACHE_MAX_LEN:
+        return _match_heading_cached(text, allow_legacy)
+    return _match_heading(text, allow_legacy)
+
+
+def _exact_candidates(body: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    by_first = _patterns_by_first()
+    if by_first is None:
+        return _patterns()
+    return by_first.get(body[:1], ())
+
+
+def _match_heading(text: str, allow_legacy: bool) -> HeadingMatch | None:
     stripped = text.strip().strip("|").strip()
     if not stripped:
         return None
     start, numbered, chinese = _numbering(stripped)
     body = stripped[start:]
-    for sid, pattern in _patterns():
+    for sid, pattern in _exact_candidates(body):
         m = pattern.match(body)
         if m is None:
             continue
@@ -162,13 +209,9 @@ def match_heading(text: str, allow_legacy: bool = True) -> HeadingMatch | None:
     if not key or "。" in key:
         return None
     if len(key) <= _FUZZY_MAX_CHARS:
-        best: tuple[float, str] | None = None
-        for sid, wording in _wordings():
-            ratio = difflib.SequenceMatcher(None, key, wording).ratio()
-            if ratio >= _FUZZY_MIN_RATIO and (best is None or ratio > best[0]):
-                best = (ratio, sid)
-        if best is not None:
-            return HeadingMatch(best[1], stripped.strip(_TRAILING_PUNCT), "", "fuzzy", True)
+        fuzzy = _fuzzy_section(key)
+        if fuzzy is not None:
+            return HeadingMatch(fuzzy, stripped.strip(_TRAILING_PUNCT), "", "fuzzy", True)
     if allow_legacy and len(key) <= _LEGACY_MAX_CHARS:
         for sid in _LEGACY_ORDER:
             spec = template.SECTION_BY_ID[sid]
@@ -177,8 +220,36 @@ def match_heading(text: str, allow_legacy: bool = True) -> HeadingMatch | None:
     return None
 
 
+_match_heading_cached = lru_cache(maxsize=16384)(_match_heading)
+
+
+def _fuzzy_section(key: str) -> str | None:
+    """The section whose wording `key` is a near-miss of (difflib ratio ≥ _FUZZY_MIN_RATIO), best first.
+
+    difflib's ratio is 2·M/T with M at most the characters the two strings share as multisets (its
+    quick_ratio), so a wording whose shared count cannot reach the threshold is skipped unmatched.
+    """
+    best: tuple[float, str] | None = None
+    key_counts = Counter(key)
+    for sid, wording, counts in _wording_counts():
+        total = len(key) + len(wording)
+        shared = sum(min(n, counts[ch]) for ch, n in key_counts.items())
+        if 2.0 * shared / total < _FUZZY_MIN_RATIO:
+            continue
+        ratio = difflib.SequenceMatcher(None, key, wording).ratio()
+        if ratio >= _FUZZY_MIN_RATIO and (best is None or ratio > best[0]):
+            best = (ratio, sid)
+    return best[1] if best is not None else None
+
+
+# A numbered heading can follow a sentence end inside a line only where an ordinal and 、 stand.
+_INLINE_ORDINAL = re.compile(rf"{_CN_ORDINAL}\s*[、.．]")
+
+
 def _split_inline(text: str) -> list[str]:
     """Cut a line before every numbered official heading that follows a sentence end inside it."""
+    if _INLINE_ORDINAL.search(text) is None:
+        return [text]
     cuts = [0]
     for m in _INLINE_NUMBER.finditer(text):
         pos = m.end()
@@ -206,23 +277,39 @@ class _Item:
     original: Block | None = None
 
 
+def _line_pieces(text: str) -> tuple[tuple[str, HeadingMatch | None], ...]:
+    """A line cut before inline headings, each piece with the heading it starts with (if any)."""
+    return tuple((piece, match_heading(piece)) for piece in _split_inline(text))
+
+
+_line_pieces_cached = lru_cache(maxsize=16384)(_line_pieces)
+
+
+def _with_text(block: Line, text: str) -> Line:
+    """A line cut out of `block`: where it was read (method, page, confidence) stays with it."""
+    if text == block.text:
+        return block
+    return Line(text, block.method, block.page, block.confidence)
+
+
 def _items(blocks: list[Block]) -> list[_Item]:
     items: list[_Item] = []
     for block in blocks:
         if isinstance(block, Grid):
             items.append(_Item(block))
             continue
-        for piece in _split_inline(block.text):
-            found = match_heading(piece)
+        text = block.text
+        pieces = _line_pieces_cached(text) if len(text) <= _CACHE_MAX_LEN else _line_pieces(text)
+        for piece, found in pieces:
             if found is None:
-                items.append(_Item(Line(piece)))
+                items.append(_Item(_with_text(block, piece)))
                 continue
             if found.strength == "exact":
-                items.append(_Item(Line(found.heading), found))
+                items.append(_Item(_with_text(block, found.heading), found))
                 if found.rest:
-                    items.append(_Item(Line(found.rest)))
+                    items.append(_Item(_with_text(block, found.rest)))
             else:
-                items.append(_Item(Line(found.heading), found, Line(piece)))
+                items.append(_Item(_with_text(block, found.heading), found, _with_text(block, piece)))
     return _join_split_headings(items)
 
 
@@ -246,7 +333,7 @@ def _join_split_headings(items: list[_Item]) -> list[_Item]:
             joined = item.block.text + nxt.block.text
             found = match_heading(joined, allow_legacy=False)
             if found is not None and found.strength == "exact" and not found.rest:
-                out.append(_Item(Line(found.heading), found))
+                out.append(_Item(_with_text(item.block, found.heading), found))
                 i += 2
                 continue
         out.append(item)
@@ -267,8 +354,9 @@ def _strip_signature(blocks: list[Block]) -> list[Block]:
     first = line_positions[signature.line]
     kept = blocks[:first]
     before = texts[signature.line][: signature.start].strip() if signature.start else ""
-    if before:
-        kept.append(Line(before))
+    signed = blocks[first]
+    if before and isinstance(signed, Line):
+        kept.append(_with_text(signed, before))
     return kept
 
 

@@ -15,16 +15,19 @@ import re
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from crawler.links import LinkKind, classify_title
 from crawler.sampleportal import SamplePortal, SyntheticReport
+from crawler.sampleportal.chrome import PNG_1X1
+from crawler.sampleportal.render import image_src
 from crawler.store import Repository
 from parsers.model import table_values
 from parsers.template import request_rows
@@ -53,7 +56,10 @@ class World:
     finished: dt.datetime
 
 
-def run_crawl(world_url: str, raw: Path, port: int, *spider_args: str) -> subprocess.CompletedProcess[str]:
+def run_crawl(
+    world_url: str, raw: Path, port: int, *spider_args: str, settings: Mapping[str, object] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl reports -a ARG … -s …` in a subprocess; `settings` are further `-s NAME=VALUE`."""
     args = [sys.executable, "-m", "scrapy", "crawl", "reports"]
     for arg in spider_args:
         args += ["-a", arg]
@@ -63,6 +69,8 @@ def run_crawl(world_url: str, raw: Path, port: int, *spider_args: str) -> subpro
         "-s", f"XXGK_RAW_DIR={raw}",
         "-s", "LOG_LEVEL=INFO",
     ]  # fmt: skip
+    for name, value in (settings or {}).items():
+        args += ["-s", f"{name}={value}"]
     # XXGK_DATA_DIR points into the test's directory: nothing may fall back to ./var.
     env = {**os.environ, "XXGK_DATA_DIR": str(raw.parent / "data")}
     return subprocess.run(
@@ -116,6 +124,16 @@ def generated(world: World) -> dict[str, tuple[str, SyntheticReport]]:
     }
 
 
+def table_images(world: World) -> dict[str, str]:
+    """URL → the report page URL, for every picture standing in for a table (图片版) in a generated report."""
+    images: dict[str, str] = {}
+    for url, (_code, report) in generated(world).items():
+        if report.layout == "absent":
+            for n in (1, 2, 3):
+                images[urljoin(url, image_src(report.publish_date, report.doc_id, n))] = url
+    return images
+
+
 def corpus_reports(world: World) -> dict[str, Any]:
     """URL → corpus text, for the texts the corpus column lists under a report title."""
     site = world.portal.site(CORPUS)
@@ -145,13 +163,32 @@ def test_every_report_is_stored_once(world: World) -> None:
     expected_urls = set(generated(world)) | set(corpus_reports(world))
     assert len(generated(world)) == 75  # 25 per generated site
     assert len(expected_urls) == 75 + len(corpus_reports(world))
-    stored = {r.url for r in rows(world.engine, "SELECT url FROM documents")}
+    stored = {r.url for r in rows(world.engine, "SELECT url FROM documents WHERE role = 'report'")}
     assert stored == expected_urls
-    assert scalar(world.engine, "SELECT count(*) FROM document_versions") == len(expected_urls)
+    images = table_images(world)
+    assert len(images) == 3 * sum(1 for _, r in generated(world).values() if r.layout == "absent") == 54
+    assert scalar(world.engine, "SELECT count(*) FROM document_versions") == len(expected_urls) + len(images)
     assert scalar(world.engine, "SELECT count(*) FROM reports") == len(expected_urls)
     per_region = dict(rows(world.engine, "SELECT region_code, count(*) FROM reports GROUP BY 1"))
     assert per_region == {**dict.fromkeys(GENERATED, 25), CORPUS: len(corpus_reports(world))}
     assert scalar(world.engine, "SELECT count(*) FROM crawl_failures") == 0
+
+
+def test_table_images_are_stored_as_attachments_of_their_report(world: World) -> None:
+    stored = rows(
+        world.engine,
+        "SELECT d.url, d.kind, d.parent_url, p.url AS parent, v.file_name, v.content_type, v.size "
+        "FROM documents d JOIN document_versions v ON v.id = d.current_version_id "
+        "LEFT JOIN documents p ON p.id = d.parent_document_id WHERE d.role = 'attachment'",
+    )
+    images = table_images(world)
+    assert {r.url: (r.kind, r.parent_url, r.parent) for r in stored} == {
+        url: ("image", page, page) for url, page in images.items()
+    }
+    for r in stored:
+        assert (r.file_name, r.content_type, r.size) == (r.url.rsplit("/", 1)[1], "image/png", len(PNG_1X1))
+    kinds = dict(rows(world.engine, "SELECT kind, count(*) FROM documents GROUP BY 1"))
+    assert kinds == {"html": 75 + len(corpus_reports(world)), "image": 54}
 
 
 def test_table_rows_match_the_reports_with_tables(world: World, seeds_dir: Path) -> None:
@@ -235,7 +272,8 @@ def test_provenance_of_every_version(world: World) -> None:
     corpus = corpus_reports(world)
     versions = rows(
         world.engine,
-        "SELECT d.url, d.region_code, v.* FROM document_versions v JOIN documents d ON d.id = v.document_id",
+        "SELECT d.url, d.region_code, v.* FROM document_versions v JOIN documents d ON d.id = v.document_id "
+        "WHERE d.role = 'report'",
     )
     assert len(versions) == len(gen) + len(corpus)
     for v in versions:
@@ -283,8 +321,11 @@ def test_each_page_is_fetched_once_and_jpage_pages_are_posted(world: World) -> N
         base = world.portal.base_url(code)
         listings = {u.removeprefix(base) for u in world.portal.listing_urls(code) if "dataproxy" not in u}
         details = {u.removeprefix(base) for u in reports if u.startswith(base + "/")}
-        # robots.txt, the listing pages and the report pages: no 解读/图解 page, nothing else.
-        assert {path for method, path in log if method == "GET"} == {"/robots.txt"} | listings | details, code
+        images = {u.removeprefix(base) for u in table_images(world) if u.startswith(base + "/")}
+        # robots.txt, the listing pages, the report pages and their table images: no 解读/图解 page.
+        assert {path for method, path in log if method == "GET"} == (
+            {"/robots.txt"} | listings | details | images
+        ), code
 
 
 def test_interpretations_are_skipped_and_counted(world: World) -> None:
@@ -299,7 +340,7 @@ def test_interpretations_are_skipped_and_counted(world: World) -> None:
     assert "skipped (解读/图解, not the report): 图解：" in world.first.stderr
     assert (run.finish_reason, run.region_codes, run.spider) == ("finished", list(SAMPLE), "reports")
     assert (run.items, run.reports_new, run.reports_changed, run.reports_unchanged, run.failures) == (
-        75 + len(corpus_reports(world)), 75 + len(corpus_reports(world)), 0, 0, 0,
+        75 + len(corpus_reports(world)) + 54, 75 + len(corpus_reports(world)), 0, 0, 0,
     )  # fmt: skip
 
 
@@ -338,7 +379,9 @@ def test_recrawl_is_idempotent_and_a_revision_makes_a_new_version(world: World) 
     assert second.returncode == 0, second.stderr[-4000:]
     assert counts(world) == before
     run = rows(world.engine, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
-    assert (run.reports_new, run.reports_changed, run.reports_unchanged) == (0, 0, expected_total)
+    # Incremental: every known report is skipped, none fetched again (tests/test_incremental.py counts).
+    assert (run.reports_new, run.reports_changed, run.reports_unchanged) == (0, 0, 0)
+    assert run.stats["incremental/skipped_known"] == expected_total
 
     # Revise the first inconsistent report of 样本市: the correction also puts its tables right.
     site = world.portal.site("990101")
@@ -351,7 +394,8 @@ def test_recrawl_is_idempotent_and_a_revision_makes_a_new_version(world: World) 
     revised = site.report(original.doc_id)
     assert revised.tables != original.tables
 
-    third = run_crawl(world.url, world.raw, world.portal.port, "region=样本市")
+    # A changed page under an unchanged listing is only seen by a full refresh.
+    third = run_crawl(world.url, world.raw, world.portal.port, "region=样本市", "refetch=1")
     assert third.returncode == 0, third.stderr[-4000:]
     documents, versions, reports, requests, _ = counts(world)
     assert (documents, versions, reports, requests) == (before[0], before[1] + 1, before[2], before[3])
@@ -391,10 +435,10 @@ def test_recrawl_is_idempotent_and_a_revision_makes_a_new_version(world: World) 
 
 
 def test_unknown_region_is_refused_by_scrapy_crawl(tmp_path: Path) -> None:
-    done = run_crawl("postgresql://nobody@127.0.0.1:1/none", tmp_path / "raw", 8800, "region=开原市")
+    done = run_crawl("postgresql://nobody@127.0.0.1:1/none", tmp_path / "raw", 8800, "region=开远县")
     assert done.returncode != 0
-    assert "unknown region '开原市': no registry row has this name." in done.stderr
-    assert "Close candidates: 开远市 (532502, 红河哈尼族彝族自治州)." in done.stderr
+    assert "unknown region '开远县': no registry row has this name." in done.stderr
+    assert "Close candidates: 开远市 (532502, 红河哈尼族彝族自治州);" in done.stderr
     assert not (tmp_path / "raw").exists()
 
 
@@ -408,7 +452,7 @@ def test_region_without_listing_is_refused_by_the_cli() -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "region 开远市 (532502, 红河哈尼族彝族自治州) has no listing URL" in done.stderr
+    assert "no listing URL for 开远市 (532502): run scrapy crawl discover -a portal=" in done.stderr
     assert "family boda_vsb has no adapter yet" in done.stderr
 
 
@@ -480,8 +524,9 @@ def test_demo_prints_the_summary_and_adds_nothing_the_second_time(
 
     again = run_demo(pg_url, tmp_path / "data", seeds_dir, port)
     assert again.returncode == 0, again.stderr[-4000:]
+    # Incremental: the second crawl re-reads the listings and fetches no known report again.
     assert again.stdout.splitlines()[-1] == (
-        f"Last crawl (run 2, finished): documents new 0, changed 0, unchanged {total}; failures 0"
+        "Last crawl (run 2, finished): documents new 0, changed 0, unchanged 0; failures 0"
     )
 
 

@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 
 from crawler import failures
 from crawler.failures import FetchFailure
+from crawler.families import FAMILIES
 from crawler.items import FetchedDocument
 from crawler.links import LinkKind, classify_title
 from crawler.pipelines import DatabasePipeline, ParsePipeline, ProcessedDocument, RawStorePipeline
@@ -79,27 +80,33 @@ def test_classify_title(title: str, kind: LinkKind) -> None:
 
 def test_unknown_region_is_refused_with_the_registry_message() -> None:
     with pytest.raises(RegionSelectionError) as caught:
-        make_spider(region="开原市")
-    assert str(caught.value).startswith("unknown region '开原市': no registry row has this name.")
-    assert "Close candidates: 开远市 (532502, 红河哈尼族彝族自治州)." in str(caught.value)
+        make_spider(region="开远县")  # no such place (开远 is a 市)
+    assert str(caught.value).startswith("unknown region '开远县': no registry row has this name.")
+    assert "Close candidates: 开远市 (532502, 红河哈尼族彝族自治州);" in str(caught.value)
 
 
 def test_region_without_listing_or_adapter_is_refused_with_what_to_add() -> None:
     with pytest.raises(RegionSelectionError) as caught:
         make_spider(region="开远市")
     message = str(caught.value)
-    assert "region 开远市 (532502, 红河哈尼族彝族自治州) has no listing URL" in message
-    assert 'add `listings = ["<that URL>"]` to [regions."532502"]' in message
+    assert (
+        "no listing URL for 开远市 (532502): run scrapy crawl discover -a portal=<its portal home URL> "
+        "and add the printed row to a file in crawler/regions/."
+    ) in message
     assert "family boda_vsb has no adapter yet" in message
 
 
-def test_region_whose_family_has_no_adapter_is_refused() -> None:
+def test_region_whose_family_has_no_adapter_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # gkmlpt has an adapter now: take it away to see the refusal a family without one gets.
+    monkeypatch.setitem(FAMILIES, "gkmlpt", None)
     with pytest.raises(RegionSelectionError) as caught:
         make_spider(region="440300")
-    assert str(caught.value) == (
+    message = str(caught.value)
+    assert message.startswith(
         "cannot crawl: region 深圳市 (440300, 广东省): family gkmlpt has no adapter yet "
-        "(adapters exist for: trs_classic, hanweb_jpage)."
+        "(adapters exist for: trs_classic, hanweb_jpage, "
     )
+    assert "gkmlpt" not in message.split("adapters exist for:")[1]
 
 
 def test_no_region_is_refused() -> None:
@@ -287,9 +294,10 @@ def test_http_error_is_recorded() -> None:
     response = HtmlResponse(REPORT_URL, status=404, body=b"not found", request=Request(REPORT_URL))
     [out] = list(spider.on_error(failed(HttpError(response, "Ignoring non-200 response"))))
     assert out == FetchFailure(
-        "990103", REPORT_URL, failures.HTTP_ERROR, f"HTTP 404 from {REPORT_URL}", LISTING
+        "990103", REPORT_URL, "http 404", f"HTTP 404 from {REPORT_URL}", LISTING
     )
-    assert spider.crawler.stats.get_value("failures/http_error") == 1
+    assert failures.http_status(404) == "http 404"
+    assert spider.crawler.stats.get_value("failures/http 404") == 1
 
 
 @pytest.mark.parametrize(
@@ -388,7 +396,7 @@ def test_failures_reach_the_store_with_the_run() -> None:
     pipeline = DatabasePipeline.from_crawler(spider.crawler)
     repo = RecordingRepository()
     pipeline.repo, pipeline.run_id = repo, 3
-    failure = FetchFailure("990103", REPORT_URL, failures.HTTP_ERROR, f"HTTP 404 from {REPORT_URL}", LISTING)
+    failure = FetchFailure("990103", REPORT_URL, "http 404", f"HTTP 404 from {REPORT_URL}", LISTING)
     assert pipeline.process_item(failure) is failure
     crashed = ProcessedDocument(
         FetchedDocument("990103", LISTING, REPORT_URL, REPORT_URL, 200, None, dt.datetime.now(dt.UTC), b"x"),
@@ -397,7 +405,7 @@ def test_failures_reach_the_store_with_the_run() -> None:
     )
     assert pipeline.process_item(crashed) is crashed
     assert repo.calls == [
-        ("record_failure", 3, "990103", REPORT_URL, failures.HTTP_ERROR, f"HTTP 404 from {REPORT_URL}"),
+        ("record_failure", 3, "990103", REPORT_URL, "http 404", f"HTTP 404 from {REPORT_URL}"),
         ("record_failure", 3, "990103", REPORT_URL, failures.RAW_STORE, "OSError: disk full"),
     ]
-    assert spider.crawler.stats.get_value("failures/raw_store_error") == 1
+    assert spider.crawler.stats.get_value("failures/raw store error") == 1

@@ -82,11 +82,12 @@ class FamilyAdapter(ABC):
             return True
         return bool(_COLUMN_PAGE.search(urlsplit(url).path or "/"))
 
-    def items_from_html(self, html: str, base_url: str, page: ListingPage) -> None:
-        """Add the links of the listing rows in `html` (each row an `item_selector` element) to `page`."""
+    def items_from_html(self, html: str, base_url: str, page: ListingPage, rows: str | None = None) -> None:
+        """Add the links of the listing rows in `html` (each row a `rows` element, by default
+        `item_selector`) to `page`."""
         selector = Selector(text=html)
         base = get_base_url(html, base_url)
-        for row in selector.css(self.item_selector):
+        for row in selector.css(rows or self.item_selector):
             link = _row_link(row, base)
             if link is None:
                 continue

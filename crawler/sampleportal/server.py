@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 import traceback
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
-from .chrome import PortalRequest, Response
+from .chrome import PortalRequest, Response, SiteSpec
+from .faults import Fault, Faults
 from .sites import SITE_SPECS, Site
 
 _BIND_ATTEMPTS = 5  # a free port for the first site may be taken on another address; try again
@@ -53,6 +56,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
+        fault = self.server.portal.faults.take(site.code, unquote(parts.path), parts.query)
+        if fault is not None:
+            time.sleep(fault.delay)
+            self._send(method, fault.response())
+            return
         try:
             request = PortalRequest(
                 method,
@@ -66,15 +74,23 @@ class _Handler(BaseHTTPRequestHandler):
             # A bug in the portal must be loud in the test output, and still answer the client.
             traceback.print_exc(file=sys.stderr)
             response = Response(500, b"internal error", "text/plain; charset=UTF-8")
-        self.send_response(response.status)
-        if response.content_type:
-            self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if method != "HEAD":
-            self.wfile.write(response.body)
+        self._send(method, response)
+
+    def _send(self, method: str, response: Response) -> None:
+        try:
+            self.send_response(response.status)
+            if response.content_type:
+                self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            if method != "HEAD":
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up first (a crawler's timeout, a cancelled oversized download): as on a real
+            # server, nothing to answer to.
+            self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.portal.verbose:
@@ -84,16 +100,25 @@ class _Handler(BaseHTTPRequestHandler):
 class SamplePortal:
     """The local sample portal. `start()` serves in background threads; also a context manager."""
 
-    def __init__(self, port: int = 0, seeds_dir: Path | None = None, verbose: bool = False):
+    def __init__(
+        self,
+        port: int = 0,
+        seeds_dir: Path | None = None,
+        verbose: bool = False,
+        specs: Iterable[SiteSpec] | None = None,
+    ):
         self._requested_port = port
         self.seeds_dir = Path(seeds_dir) if seeds_dir is not None else None
         self.verbose = verbose
         self.port = port
-        self._sites = {spec.code: Site(spec, self.seeds_dir) for spec in SITE_SPECS}
+        # `specs`: other sites than the families' own (bench/crawl.py serves a large generated portal).
+        self._sites = {spec.code: Site(spec, self.seeds_dir) for spec in (specs or SITE_SPECS)}
+        self.faults = Faults()
         self._servers: list[_SiteServer] = []
         self._threads: list[threading.Thread] = []
         self._log_lock = threading.Lock()
         self.request_log: list[tuple[str, str, str]] = []  # (region code, method, path)
+        self.request_times: list[float] = []  # time.monotonic() of each request_log entry
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -183,15 +208,44 @@ class SamplePortal:
         self.site(code).delete(doc_id)
 
     def reset(self) -> None:
-        """Undo every revision and deletion."""
+        """Undo every revision, deletion and injected fault."""
         for site in self._sites.values():
             site.reset()
+        self.faults.clear()
+
+    def inject(
+        self,
+        code: str,
+        path: str,
+        *,
+        status: int = 200,
+        body: bytes | None = None,
+        content_type: str | None = "text/html; charset=UTF-8",
+        headers: Iterable[tuple[str, str]] = (),
+        delay: float = 0.0,
+        size: int | None = None,
+        times: int | None = None,
+    ) -> Fault:
+        """Make `path` (or `path?query`) of site `code` answer this instead (see sampleportal/faults.py)."""
+        self.site(code)  # an unknown code fails here, not silently later
+        fault = Fault(status, body, content_type, tuple(headers), delay, size, times)
+        return self.faults.add(str(code), path, fault)
 
     # -- request accounting -----------------------------------------------------------------
 
     def _record(self, code: str, method: str, path: str) -> None:
         with self._log_lock:
             self.request_log.append((code, method, path))
+            self.request_times.append(time.monotonic())
+
+    def timed_requests(self, code: str) -> list[tuple[float, str, str]]:
+        """(time.monotonic(), method, path) of every request site `code` served."""
+        with self._log_lock:
+            return [
+                (at, method, path)
+                for at, (c, method, path) in zip(self.request_times, self.request_log, strict=True)
+                if c == code
+            ]
 
     @property
     def requests(self) -> list[tuple[str, str]]:
@@ -210,3 +264,4 @@ class SamplePortal:
     def clear_requests(self) -> None:
         with self._log_lock:
             self.request_log.clear()
+            self.request_times.clear()

@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 from sqlalchemy.types import TypeEngine
 
-from crawler.items import DocumentRole
+from crawler.items import DocumentRole, FileKind
 from parsers.model import DocumentKind
 from parsers.template import (
     ACTIVE_DISCLOSURE,
@@ -62,6 +62,7 @@ NAMING_CONVENTION: Final[dict[str, str]] = {
 }
 
 DOCUMENT_ROLES: Final[tuple[str, ...]] = get_args(DocumentRole)
+FILE_KINDS: Final[tuple[str, ...]] = get_args(FileKind)
 KINDS: Final[tuple[str, ...]] = get_args(DocumentKind)
 SCRIPTS: Final[tuple[str, ...]] = ("simplified", "traditional")  # ParsedReport.script
 
@@ -128,7 +129,10 @@ class Document(Base):
     """One URL, over time. Its content lives in document_versions; `current_version_id` is the latest."""
 
     __tablename__ = "documents"
-    __table_args__ = (CheckConstraint(f"role IN {_sql_list(DOCUMENT_ROLES)}", name="role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN {_sql_list(DOCUMENT_ROLES)}", name="role"),
+        CheckConstraint(f"kind IN {_sql_list(FILE_KINDS)}", name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     url: Mapped[str] = mapped_column(Text, unique=True)
@@ -142,6 +146,9 @@ class Document(Base):
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("document_versions.id", ondelete="SET NULL", use_alter=True)
     )
+    kind: Mapped[str] = mapped_column(Text)  # what the current version's bytes are (crawler/attachments.py)
+    # The latest date a listing printed beside the URL: a later one on a re-crawl means "fetch it again".
+    listing_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class DocumentVersion(Base):
@@ -167,6 +174,7 @@ class DocumentVersion(Base):
     listing_date: Mapped[dt.date | None] = mapped_column(Date)
     page_date: Mapped[dt.date | None] = mapped_column(Date)
     encoding: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)  # own name (Content-Disposition, link text)
     fetched_at: Mapped[dt.datetime] = mapped_column(_tstz())
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
 

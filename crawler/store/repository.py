@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Engine, case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from crawler.incremental import KnownDocument
 from crawler.items import FetchedDocument
 from crawler.store.database import make_engine
 from crawler.store.models import (
@@ -142,6 +143,42 @@ class Repository:
             )
             if found is None:
                 raise StoreError(f"no crawl run {run_id}")
+            self._link_parents(session)
+
+    @staticmethod
+    def _link_parents(session: Session) -> None:
+        """Attachments saved before their report page (concurrent writers) get its id now."""
+        parent = aliased(Document)
+        session.execute(
+            update(Document)
+            .where(
+                Document.parent_document_id.is_(None),
+                Document.parent_url.is_not(None),
+                Document.parent_url == parent.url,
+            )
+            .values(parent_document_id=parent.id)
+        )
+
+    def known_documents(self, region_codes: Iterable[str]) -> dict[str, KnownDocument]:
+        """URL → what incremental crawls need to know of it, for the documents of these regions."""
+        codes = list(region_codes)
+        stmt = (
+            select(
+                Document.url,
+                DocumentVersion.sha256,
+                Document.listing_date,
+                Document.last_seen_at,
+                case((Report.version_id == Document.current_version_id, Report.parser_version)),
+            )
+            .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
+            .outerjoin(Report, Report.document_id == Document.id)
+            .where(Document.region_code.in_(codes))
+        )
+        with self._sessions() as session:
+            return {
+                url: KnownDocument(url, sha256, listing_date, last_seen, parsed_by)
+                for url, sha256, listing_date, last_seen, parsed_by in session.execute(stmt)
+            }
 
     def record_failure(
         self, run_id: int | None, region_code: str | None, url: str, reason: str, detail: str
@@ -186,6 +223,8 @@ class Repository:
                     parent_document_id=parent_id,
                     first_seen_at=doc.fetched_at,
                     last_seen_at=doc.fetched_at,
+                    kind=doc.kind,
+                    listing_date=doc.listing_date,
                 )
                 .on_conflict_do_nothing(index_elements=[Document.url])
                 .returning(Document.id)
@@ -211,9 +250,14 @@ class Repository:
         document.last_seen_at = max(document.last_seen_at, doc.fetched_at)
         if document.parent_document_id is None and parent_id is not None:
             document.parent_document_id = parent_id
+        if doc.listing_date is not None and (
+            document.listing_date is None or doc.listing_date > document.listing_date
+        ):
+            document.listing_date = doc.listing_date
         current = session.get(DocumentVersion, document.current_version_id)
         if current is not None and current.sha256 == doc.sha256:
             return SavedDocument(document.id, current.id, "unchanged")
+        document.kind = doc.kind
         # Content A -> B -> A: the earlier version becomes current again rather than a duplicate.
         version_id = session.scalar(
             select(DocumentVersion.id).where(
@@ -242,6 +286,7 @@ class Repository:
             listing_date=doc.listing_date,
             page_date=doc.page_date,
             encoding=doc.encoding,
+            file_name=doc.file_name,
             fetched_at=doc.fetched_at,
             crawl_run_id=run_id,
         )

@@ -1,0 +1,315 @@
+"""Text boxes + ruling lattices -> the blocks every reader produces: a Grid per table, Lines for the rest.
+
+Two passes around recognition. `plan` decides what to recognise: every detected text box, cut along
+the cells of a ruled table when it straddles a rule, plus any cell that holds ink but no detected box
+(a lone "1" or "/" the detector missed is read from the whole cell rather than silently lost).
+`assemble` puts the readings back: a ruled table becomes a Grid with merged cells expanded (a merged
+cell's text fills every slot it covers, as `document.expand_table` does for HTML), each cell with the
+weakest confidence of its pieces; boxes outside ruled tables become Lines, except runs of rows whose
+boxes stand in aligned columns, which become a Grid with columns found from the gaps between boxes.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from parsers.blocks import Block, Grid, Line
+from parsers.normalize import normalize_text
+from parsers.ocr.engine import TextBox
+from parsers.ocr.ruling import Lattice, Mask, Span
+
+METHOD: Final[str] = "ocr"
+# Confidence given to a cell that shows ink the recogniser could not read: flagged, never trusted.
+UNREAD: Final[float] = 0.0
+# A box reaching into a neighbouring cell by less than this share of a text height is the detector's
+# margin, not text in that cell.
+_MIN_PART: Final[float] = 0.5
+# Ink in an empty cell counts when a connected blot is at least this share of a text height.
+_MIN_GLYPH: Final[float] = 0.3
+_CELL_INSET: Final[int] = 2  # pixels inside the rules, besides their thickness
+# Borderless tables: the gap that separates two cells of a row, in text heights.
+_COLUMN_GAP: Final[float] = 1.2
+_MIN_TABLE_ROWS: Final[int] = 2
+_MIN_TABLE_COLS: Final[int] = 3
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One region to recognise and where its text goes."""
+
+    box: TextBox  # the crop, in page pixels
+    table: int | None = None  # index of the lattice, None outside ruled tables
+    span: int | None = None  # index into that lattice's spans
+    rescue: bool = False  # a whole cell read because it shows ink but no text was detected
+
+
+@dataclass(frozen=True)
+class Word:
+    """A recognised piece."""
+
+    box: TextBox
+    text: str
+    confidence: float
+
+
+def text_height(boxes: Sequence[TextBox]) -> float:
+    """The typical height of a line of text (median of single-line boxes), 20 px when nothing is known."""
+    heights = [b.height for b in boxes if b.height > 3]
+    return statistics.median(heights) if heights else 20.0
+
+
+def _inset(lattice: Lattice, span: Span, inset: float) -> TextBox:
+    x0, y0, x1, y1 = lattice.rect(span)
+    return TextBox(x0 + inset, y0 + inset, x1 - inset, y1 - inset)
+
+
+def _overlap(a: TextBox, b: TextBox) -> tuple[float, float]:
+    return min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
+
+
+def _inside(box: TextBox, lattice: Lattice) -> bool:
+    x0, y0, x1, y1 = lattice.bbox
+    return x0 <= box.cx <= x1 and y0 <= box.cy <= y1
+
+
+def _clip(box: TextBox, cell: TextBox) -> TextBox:
+    return TextBox(max(box.x0, cell.x0), max(box.y0, cell.y0), min(box.x1, cell.x1), min(box.y1, cell.y1),
+                   box.score)
+
+
+def _cell_pieces(box: TextBox, t: int, lattice: Lattice, th: float, inset: float) -> list[Piece]:
+    parts = []
+    for s, span in enumerate(lattice.spans):
+        cell = _inset(lattice, span, inset)
+        w, h = _overlap(box, cell)
+        if w > 0 and h > 0:
+            parts.append((w * h, w, h, s, cell))
+    if not parts:
+        return []
+    best = max(parts)
+    keep = [p for p in parts if p is best or (p[1] >= _MIN_PART * th and p[2] >= _MIN_PART * th)]
+    return [Piece(_clip(box, cell), t, s) for _, _, _, s, cell in keep]
+
+
+def _ink_box(ink: Mask, cell: TextBox, th: float) -> TextBox | None:
+    """The bounds of glyph-sized ink inside a cell, or None when the cell is blank (specks ignored)."""
+    x0, y0 = max(0, int(cell.x0)), max(0, int(cell.y0))
+    x1, y1 = min(ink.shape[1], int(cell.x1)), min(ink.shape[0], int(cell.y1))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    region = ink[y0:y1, x0:x1]
+    if not region.any():
+        return None
+    from parsers.ocr.engine import cv2_module
+
+    cv2 = cv2_module()
+    count, _, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(region), connectivity=8)
+    found = [stats[i] for i in range(1, count) if max(stats[i][2], stats[i][3]) >= _MIN_GLYPH * th]
+    if not found:
+        return None
+    left = min(int(s[0]) for s in found)
+    top = min(int(s[1]) for s in found)
+    right = max(int(s[0] + s[2]) for s in found)
+    bottom = max(int(s[1] + s[3]) for s in found)
+    pad = 3
+    return TextBox(
+        max(cell.x0, x0 + left - pad), max(cell.y0, y0 + top - pad),
+        min(cell.x1, x0 + right + pad), min(cell.y1, y0 + bottom + pad),
+    )
+
+
+def plan(boxes: Sequence[TextBox], lattices: Sequence[Lattice], ink: Mask | None, th: float,
+         rule_width: float = 2.0) -> list[Piece]:
+    """What to recognise, in page reading order."""
+    inset = rule_width / 2 + _CELL_INSET
+    pieces: list[Piece] = []
+    covered: set[tuple[int, int]] = set()
+    for box in boxes:
+        table = next((t for t, lat in enumerate(lattices) if _inside(box, lat)), None)
+        if table is None:
+            pieces.append(Piece(box))
+            continue
+        parts = _cell_pieces(box, table, lattices[table], th, inset)
+        pieces.extend(parts)
+        covered.update((table, p.span) for p in parts if p.span is not None)
+    if ink is not None:
+        for t, lattice in enumerate(lattices):
+            for s, span in enumerate(lattice.spans):
+                if (t, s) in covered:
+                    continue
+                found = _ink_box(ink, _inset(lattice, span, inset + 1), th)
+                if found is not None:
+                    pieces.append(Piece(found, t, s, rescue=True))
+    return pieces
+
+
+# ---------------------------------------------------------------------------------------------
+# Assembling
+# ---------------------------------------------------------------------------------------------
+
+
+def _join(texts: Sequence[str]) -> str:
+    """Pieces of one cell or line in reading order: CJK runs join directly, Latin words and numbers
+    keep a space between them."""
+    out = ""
+    for text in texts:
+        text = text.strip()
+        if not text:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and text[0].isascii() and text[0].isalnum():
+            out += " "
+        out += text
+    return out
+
+
+def _reading_order(words: Sequence[Word], th: float) -> list[list[Word]]:
+    """Words grouped into visual lines (vertical overlap), lines top to bottom, words left to right."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.box.cy, w.box.x0)):
+        placed = False
+        for line in lines:
+            top = min(w.box.y0 for w in line)
+            bottom = max(w.box.y1 for w in line)
+            overlap = min(bottom, word.box.y1) - max(top, word.box.y0)
+            if overlap >= 0.5 * min(word.box.height, bottom - top):
+                line.append(word)
+                placed = True
+                break
+        if not placed:
+            lines.append([word])
+    for line in lines:
+        line.sort(key=lambda w: w.box.x0)
+    lines.sort(key=lambda ln: min(w.box.cy for w in ln))
+    return lines
+
+
+def _cell_text(words: Sequence[Word], th: float) -> tuple[str, float | None]:
+    if not words:
+        return "", None
+    lines = _reading_order(words, th)
+    text = normalize_text(_join([_join([w.text for w in line]) for line in lines])).strip()
+    return text, min(w.confidence for w in words)
+
+
+def lattice_grid(lattice: Lattice, words: dict[int, list[Word]], rescued: dict[int, Word], th: float,
+                 page: int | None) -> Grid | None:
+    """The ruled table as a Grid; None when it holds no text at all (a frame, a box around a stamp)."""
+    texts: dict[int, tuple[str, float | None]] = {}
+    for s in range(len(lattice.spans)):
+        text, conf = _cell_text(words.get(s, []), th)
+        if s in rescued:
+            word = rescued[s]
+            text = normalize_text(word.text).strip()
+            conf = word.confidence if text else UNREAD
+        texts[s] = (text, conf)
+    if not any(text for text, _ in texts.values()):
+        return None
+    rows: list[list[str]] = [[""] * lattice.cols for _ in range(lattice.rows)]
+    confs: list[list[float | None]] = [[None] * lattice.cols for _ in range(lattice.rows)]
+    for s, span in enumerate(lattice.spans):
+        text, conf = texts[s]
+        for r in range(span.r0, span.r1):
+            for c in range(span.c0, span.c1):
+                rows[r][c] = text
+                confs[r][c] = conf
+    keep = [r for r in range(lattice.rows) if any(rows[r]) or any(c is not None for c in confs[r])]
+    return Grid([rows[r] for r in keep], METHOD, page, [confs[r] for r in keep])
+
+
+def _line_block(line: Sequence[Word], page: int | None) -> Line | None:
+    text = normalize_text(_join([w.text for w in line])).strip()
+    if not text:
+        return None
+    return Line(text, METHOD, page, min(w.confidence for w in line))
+
+
+def _is_tabular(line: Sequence[Word], th: float) -> bool:
+    gaps = [b.box.x0 - a.box.x1 for a, b in zip(line, line[1:], strict=False)]
+    return len(line) >= _MIN_TABLE_COLS and sum(1 for g in gaps if g >= _COLUMN_GAP * th) >= _MIN_TABLE_COLS - 1
+
+
+def _columns(lines: Sequence[Sequence[Word]], th: float) -> list[float]:
+    """Column separators (x positions) from the gaps that the rows with the most cells agree on."""
+    most = max(len(line) for line in lines)
+    model = [line for line in lines if len(line) >= max(_MIN_TABLE_COLS, most - 1)]
+    intervals = sorted((w.box.x0, w.box.x1) for line in model for w in line)
+    merged: list[list[float]] = []
+    for x0, x1 in intervals:
+        if merged and x0 <= merged[-1][1] + _COLUMN_GAP * th / 2:
+            merged[-1][1] = max(merged[-1][1], x1)
+        else:
+            merged.append([x0, x1])
+    return [(a[1] + b[0]) / 2 for a, b in zip(merged, merged[1:], strict=False)]
+
+
+def _text_grid(lines: Sequence[Sequence[Word]], th: float, page: int | None) -> Grid:
+    seps = _columns(lines, th)
+    cols = len(seps) + 1
+    rows: list[list[str]] = []
+    confs: list[list[float | None]] = []
+    for line in lines:
+        cells: list[list[Word]] = [[] for _ in range(cols)]
+        for word in line:
+            cells[sum(1 for s in seps if word.box.cx > s)].append(word)
+        row_text: list[str] = []
+        row_conf: list[float | None] = []
+        for cell in cells:
+            text, conf = _cell_text(cell, th)
+            row_text.append(text)
+            row_conf.append(conf)
+        rows.append(row_text)
+        confs.append(row_conf)
+    return Grid(rows, METHOD, page, confs)
+
+
+def text_blocks(words: Sequence[Word], th: float, page: int | None) -> list[tuple[float, Block]]:
+    """(top y, block) for words outside ruled tables: Lines, and Grids for aligned runs of rows."""
+    lines = _reading_order(words, th)
+    out: list[tuple[float, Block]] = []
+    i = 0
+    while i < len(lines):
+        if _is_tabular(lines[i], th):
+            j = i
+            while j + 1 < len(lines) and _is_tabular(lines[j + 1], th):
+                j += 1
+            if j - i + 1 >= _MIN_TABLE_ROWS:
+                run = lines[i : j + 1]
+                out.append((min(w.box.y0 for w in run[0]), _text_grid(run, th, page)))
+                i = j + 1
+                continue
+        block = _line_block(lines[i], page)
+        if block is not None:
+            out.append((min(w.box.y0 for w in lines[i]), block))
+        i += 1
+    return out
+
+
+def assemble(pieces: Sequence[Piece], readings: Sequence[tuple[str, float]], lattices: Sequence[Lattice],
+             th: float, page: int | None = None) -> list[Block]:
+    """Blocks in reading order from the planned pieces and what was read in each (same order)."""
+    free: list[Word] = []
+    cells: dict[int, dict[int, list[Word]]] = {}
+    rescued: dict[int, dict[int, Word]] = {}
+    for piece, (text, conf) in zip(pieces, readings, strict=True):
+        word = Word(piece.box, text, conf)
+        if piece.table is None or piece.span is None:
+            if text.strip():
+                free.append(word)
+        elif piece.rescue:
+            rescued.setdefault(piece.table, {})[piece.span] = word
+        elif text.strip():
+            cells.setdefault(piece.table, {}).setdefault(piece.span, []).append(word)
+        else:  # a detected box read as nothing: the cell is not blank, so it must not look blank
+            cells.setdefault(piece.table, {}).setdefault(piece.span, []).append(Word(piece.box, "", UNREAD))
+    placed: list[tuple[float, Block]] = text_blocks(free, th, page)
+    for t, lattice in enumerate(lattices):
+        grid = lattice_grid(lattice, cells.get(t, {}), rescued.get(t, {}), th, page)
+        if grid is not None:
+            placed.append((lattice.ys[0], grid))
+    placed.sort(key=lambda item: item[0])
+    return [block for _, block in placed]

@@ -1,0 +1,181 @@
+"""Image documents (PNG, JPEG, GIF, BMP, TIFF, WEBP) and scanned PDF pages -> blocks, by OCR.
+
+Per page: detect text boxes -> find the ruled tables (lattices) -> decide what to recognise (boxes cut
+at rules, cells with unread ink) -> recognise -> assemble Grids and Lines (parsers.ocr.layout). The
+blocks are the same kind the HTML reader yields, marked `method="ocr"` with the recogniser's confidence,
+so metadata, sections, tables and checks read them unchanged.
+
+`read_image` is the reader registered for the "image" type: it never raises; an image it cannot read
+(too large, truncated, not an image, OCR not installed) gives an empty Document with the reason.
+`ocr_image` and `ocr_pdf_page` are for other readers and benchmarks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+
+from parsers.blocks import Block, Grid, Line
+from parsers.document import Document
+from parsers.ocr import layout, preprocess, ruling
+from parsers.ocr.engine import Engine, GrayImage, OcrUnavailable, TextBox, get_engine
+from parsers.readers.limits import DEFAULT_LIMITS, Deadline, ReaderLimits
+
+# Text smaller than this (pixels, a detected box's height) is enlarged before it is read again.
+MIN_TEXT_HEIGHT: Final[float] = 16.0
+_TARGET_TEXT_HEIGHT: Final[float] = 28.0
+_MAX_UPSCALE: Final[float] = 3.0
+# More boxes than this on one page is not a report page (a texture, a photo of a crowd).
+MAX_BOXES: Final[int] = 4000
+
+
+class OcrError(RuntimeError):
+    """A page that could not be read; the message is the reason to record."""
+
+
+@dataclass
+class OcrResult:
+    blocks: list[Block] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    raw_text: list[str] = field(default_factory=list)  # what was read, before normalisation
+    seconds: float = 0.0
+
+
+def _crop(image: GrayImage, box: TextBox) -> GrayImage | None:
+    h, w = image.shape
+    x0, y0 = max(0, int(box.x0)), max(0, int(box.y0))
+    x1, y1 = min(w, int(round(box.x1))), min(h, int(round(box.y1)))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return None
+    return np.ascontiguousarray(image[y0:y1, x0:x1])
+
+
+def _enlarge(image: GrayImage, factor: float) -> GrayImage:
+    cv2 = ruling.cv2_module()
+    h, w = image.shape
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_CUBIC), dtype=np.uint8)
+
+
+def ocr_page(image: GrayImage, page: int | None, engine: Engine, max_pixels: int = DEFAULT_LIMITS.max_pixels,
+             result: OcrResult | None = None) -> OcrResult:
+    """OCR one grayscale page into blocks (appended to `result` when given)."""
+    out = result if result is not None else OcrResult()
+    started = time.monotonic()
+    with engine.lock:
+        boxes = engine.detect(image)
+        th = layout.text_height(boxes)
+        if boxes and th < MIN_TEXT_HEIGHT:
+            factor = min(_MAX_UPSCALE, _TARGET_TEXT_HEIGHT / th)
+            if image.size * factor * factor <= max_pixels:
+                image = _enlarge(image, factor)
+                boxes = engine.detect(image)
+                th = layout.text_height(boxes)
+        where = f"page {page}: " if page is not None else ""
+        if len(boxes) > MAX_BOXES:
+            out.warnings.append(f"{where}{len(boxes)} text boxes; only the first {MAX_BOXES} are read")
+            boxes = sorted(boxes, key=lambda b: (b.y0, b.x0))[:MAX_BOXES]
+        ink = ruling.ink_mask(image)
+        lattices, rule_width = ruling.find_lattices_in(ink, th)
+        pieces = layout.plan(boxes, lattices, ink, th, rule_width)
+        crops = [_crop(image, p.box) for p in pieces]
+        wanted = [c for c in crops if c is not None]
+        readings = iter(engine.recognize(wanted))
+    texts: list[tuple[str, float]] = []
+    for crop in crops:
+        if crop is None:
+            texts.append(("", layout.UNREAD))
+            continue
+        reading = next(readings)
+        texts.append((reading.text, reading.confidence))
+        if reading.text:
+            out.raw_text.append(reading.text)
+    blocks = layout.assemble(pieces, texts, lattices, th, page)
+    out.blocks.extend(blocks)
+    if not blocks:
+        out.warnings.append(f"{where}no text found by OCR")
+    out.seconds += time.monotonic() - started
+    return out
+
+
+def ocr_image(data: bytes, *, threads: int | None = None, limits: ReaderLimits = DEFAULT_LIMITS) -> list[Block]:
+    """The blocks of every page of an image file (for benchmarks and callers that want blocks only).
+
+    Raises OcrError with the reason when the image cannot be read, OcrUnavailable without the engine."""
+    result = _ocr_bytes(data, threads, limits)
+    if not result.blocks and result.warnings:
+        raise OcrError("; ".join(result.warnings))
+    return result.blocks
+
+
+def ocr_pdf_page(image_bytes: bytes, page_no: int) -> list[Block]:
+    """The blocks of one rendered PDF page that has no text layer, each marked with `page_no`.
+
+    Raises OcrError (message = the reason to record) when the page image cannot be read or holds no
+    text, OcrUnavailable when the OCR engine is not installed."""
+    decoded = preprocess.decode(image_bytes)
+    if not decoded.pages:
+        raise OcrError(f"scanned PDF page {page_no}: " + "; ".join(decoded.warnings))
+    result = ocr_page(decoded.pages[0].image, page_no, get_engine())
+    if not result.blocks:
+        raise OcrError(f"scanned PDF page {page_no}: no text found by OCR")
+    return result.blocks
+
+
+def _ocr_bytes(data: bytes, threads: int | None, limits: ReaderLimits) -> OcrResult:
+    decoded = preprocess.decode(data, limits)
+    result = OcrResult(warnings=list(decoded.warnings))
+    if not decoded.pages:
+        return result
+    engine = get_engine(threads)
+    deadline = Deadline(limits.read_seconds)
+    paged = len(decoded.pages) > 1
+    for n, page in enumerate(decoded.pages):
+        if n and deadline.expired():
+            result.warnings.append(
+                f"OCR stopped after {n} of {len(decoded.pages)} pages: {limits.read_seconds:.0f} s limit"
+            )
+            break
+        ocr_page(page.image, page.number if paged else None, engine, limits.max_pixels, result)
+    return result
+
+
+def _title(blocks: list[Block]) -> str | None:
+    for block in blocks:
+        if isinstance(block, Line):
+            return block.text
+        if isinstance(block, Grid):
+            return None  # a picture that starts with a table has no title of its own
+    return None
+
+
+def read_image(data: bytes, content_type: str | None = None, *,
+               limits: ReaderLimits = DEFAULT_LIMITS) -> Document:
+    """Reader for image documents (parsers.report.READERS["image"]). Never raises."""
+    try:
+        result = _ocr_bytes(data, None, limits)
+    except OcrUnavailable as exc:
+        return Document([], "", None, {}, None, [f"image not read: {exc}"], "", "image")
+    except Exception as exc:  # the contract: a bad picture is a warning, never a crash
+        return Document([], "", None, {}, None, [f"image not read: OCR failed: {type(exc).__name__}: {exc}"],
+                        "", "image")
+    warnings = list(result.warnings)
+    low = sum(
+        1
+        for b in result.blocks
+        if isinstance(b, Grid) and b.confidence
+        for row in b.confidence
+        for c in row
+        if c is not None and c < LOW_CONFIDENCE
+    )
+    if low:
+        warnings.append(f"OCR: {low} table cells read with low confidence")
+    return Document(result.blocks, "\n".join(result.raw_text), _title(result.blocks), {}, None, warnings, "",
+                    "image")
+
+
+# Mirrors the threshold the table readers flag cells with; here only for the summary warning.
+LOW_CONFIDENCE: Final[float] = 0.9
