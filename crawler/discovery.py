@@ -296,8 +296,8 @@ _DATE_PATH: Final = re.compile(
     r"/\d{4}_\d{1,2}/\d{1,2}_\d{1,2}/content-\d+\.html?|/html/[\w-]+/\d{6,8}/content-\d+\.html?"
 )
 _HANWEB_COLUMN: Final = re.compile(r"/col/col\d+/")
-_YEAR_FOLDER_TEXT: Final = re.compile(r"^(?:19|20)\d\d\s*年度?$")
-_YEAR_FOLDER_HREF: Final = re.compile(r"(?:19|20)\d\d[^/]*/?$")
+# A folder per year (2024n/, gknb2017/, 2023/), linked by a text naming that year.
+_YEAR_FOLDER_HREF: Final = re.compile(r"(?:^|/)[A-Za-z_-]*((?:19|20)\d\d)[A-Za-z_-]*/(?:index\.s?html?)?$")
 _YEAR_FOLDERS_MIN: Final = 2
 
 
@@ -375,12 +375,11 @@ def _legacy(url: str, html: str) -> str | None:
         src = _target(url, frame.get("src"))
         if src is not None and urlsplit(src).hostname == host:
             return f"the list is a same-host iframe ({src})"
-    folders = [
-        a
-        for a in root.iter("a")
-        if _YEAR_FOLDER_TEXT.match(_collapse(" ".join(a.itertext())))
-        and _YEAR_FOLDER_HREF.search(a.get("href") or "")
-    ]
+    folders = []
+    for anchor in root.iter("a"):
+        m = _YEAR_FOLDER_HREF.search(urlsplit((anchor.get("href") or "").strip()).path)
+        if m and m.group(1) in " ".join(anchor.itertext()):
+            folders.append(anchor)
     if len(folders) >= _YEAR_FOLDERS_MIN:
         return f"year folders ({len(folders)} links such as {folders[0].get('href')})"
     return None
@@ -480,6 +479,24 @@ def _region_by_code(code: str, how: str, registry: Registry | None) -> RegionGue
 # ---------------------------------------------------------------------------------------------------------
 # The walk
 # ---------------------------------------------------------------------------------------------------------
+
+# WAF challenges answer instead of the page (portal-families.md, "Encodings, blocking and politeness").
+_CHALLENGES: Final = (
+    (412, b"$_ts", "瑞数 (Ruishu)"),
+    (521, b"document.cookie", "加速乐 (Jiasule)"),
+)
+
+
+def challenge_note(page: FetchedPage) -> str:
+    """', a 瑞数 (Ruishu) challenge …' when the answer is a WAF challenge page, else ''."""
+    for status, marker, name in _CHALLENGES:
+        if page.status == status and marker in page.body:
+            return (
+                f", a {name} challenge: discovery reads plain pages; pass the challenge in a browser "
+                "and look for the column there"
+            )
+    return ""
+
 
 
 @dataclass(frozen=True)
@@ -757,7 +774,7 @@ class Discovery:
 
     def visit(self, fetch: Fetch, page: FetchedPage) -> None:
         if page.status != 200:
-            self.fail(fetch, f"HTTP {page.status}")
+            self.fail(fetch, f"HTTP {page.status}{challenge_note(page)}")
             return
         if fetch.depth == 0:
             # The home page's redirects, frames and stubs are the portal too.
@@ -833,8 +850,9 @@ class Discovery:
                 "no family marker"
             )
         elif chosen is None:
+            clicks = "click" if self.max_depth == 1 else "clicks"
             problems.append(
-                f"no link named as the annual-report column within {self.max_depth} clicks of the home page"
+                f"no link named as the annual-report column within {self.max_depth} {clicks} of the home page"
             )
         region = identify_region(self.home_metas, self.home_title, registry)
         steps = [(f.text, f.url) for f in (chosen.fetch.path() if chosen else []) if not f.frame]

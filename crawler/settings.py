@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from crawler import browser as _browser
+
 BOT_NAME = "xxgk"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -56,7 +58,28 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.ListingMetaRefreshMiddleware": 580,
+    # WAF challenges (瑞数 412, 加速乐 521) passed in the browser, cookies reused (crawler/challenges.py);
+    # after CookiesMiddleware (700): it adds the earned cookies last, and sees answers before retry/redirect.
+    "crawler.challenges.ChallengeMiddleware": 760,
 }
+
+# Default: Scrapy's HTTP handlers. scrapy-playwright's, as crawler/browser.py configures it: Debian's Chromium
+# only for requests that ask for it (JS-rendered listings, challenge pages); every other request is Scrapy's
+# own download, and Playwright starts at the first browser request only (never, in a plain crawl).
+DOWNLOAD_HANDLERS = _browser.DOWNLOAD_HANDLERS
+PLAYWRIGHT_BROWSER_TYPE = "chromium"  # the default, stated: Debian's chromium is the browser there is
+PLAYWRIGHT_LAUNCH_OPTIONS = _browser.launch_options()  # default {}: /usr/bin/chromium, headless, our flags
+PLAYWRIGHT_MAX_CONTEXTS = _browser.MAX_CONTEXTS  # default unlimited: one persistent context
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = _browser.MAX_PAGES_PER_CONTEXT  # default CONCURRENT_REQUESTS
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = _browser.NAVIGATION_TIMEOUT_MS  # default Playwright's 30 s, stated
+# Default: Scrapy's headers override the browser's. None: the browser sends its own (its cookie jar, the
+# Sec-Fetch-* headers WAFs look for); its User-Agent is the crawler's, set on the context.
+PLAYWRIGHT_PROCESS_REQUEST_HEADERS = None
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"  # default none: images, media, fonts are skipped
+# seconds a browser page may take to show the real page (瑞数 takes 30–45 s), then the challenge has failed
+XXGK_BROWSER_WAIT = float(os.environ.get("XXGK_BROWSER_WAIT") or _browser.DEFAULT_WAIT)
+# the Chromium to drive (default /usr/bin/chromium, else chromium on PATH); "off": no browser
+XXGK_CHROMIUM = os.environ.get("XXGK_CHROMIUM") or None
 
 # Default: False. Scrapy's telnet console opens a port; nothing here needs it.
 TELNETCONSOLE_ENABLED = False

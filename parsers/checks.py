@@ -2,6 +2,8 @@
 
 A check never repairs a report: originals contain totals that do not add up, and that is a finding.
 `ok` is None — not assessable — whenever an operand is blank or "n/a"; `detail` names the numbers.
+A failing check on a table read by OCR says so, naming the table's low-confidence cells: the failure
+may be a misread rather than the report's.
 """
 
 from __future__ import annotations
@@ -263,6 +265,53 @@ def narrative_checks(tables: Mapping[str, Table | None], sections: Mapping[str, 
 # ---------------------------------------------------------------------------------------------
 
 
+# Which table a check's figures come from, by the check id's first part (narrative: by statement).
+_CHECK_TABLE: Final[dict[str, str]] = {
+    "requests": "requests",
+    "review_litigation": "review_litigation",
+    "narrative.new_received": "requests",
+    "narrative.granted": "requests",
+    "narrative.review": "review_litigation",
+    "narrative.litigation": "review_litigation",
+}
+_LOW_CELLS_SHOWN: Final[int] = 8
+
+
+def _ocr_note(table_id: str, table: Table) -> str | None:
+    """ "(table read by OCR; low-confidence cells: …)" when any cell of the table was read by OCR."""
+    cells = [(f"{table_id}.{row}.{col}", cell) for row, cols in table.items() for col, cell in cols.items()]
+    if not any(cell.source is not None and cell.source.method == "ocr" for _, cell in cells):
+        return None
+    low = [key for key, cell in cells if cell.source is not None and cell.source.low_confidence]
+    if not low:
+        return "(table read by OCR; no low-confidence cells)"
+    shown = ", ".join(low[:_LOW_CELLS_SHOWN])
+    if len(low) > _LOW_CELLS_SHOWN:
+        shown += f" and {len(low) - _LOW_CELLS_SHOWN} more"
+    return f"(table read by OCR; low-confidence cells: {shown})"
+
+
+def _table_of(check_id: str) -> str | None:
+    parts = check_id.split(".")
+    return _CHECK_TABLE.get(parts[0]) or _CHECK_TABLE.get(".".join(parts[:2]))
+
+
+def _with_ocr_notes(checks: list[Check], tables: Mapping[str, Table | None]) -> list[Check]:
+    notes: dict[str, str | None] = {}
+    out: list[Check] = []
+    for check in checks:
+        table_id = _table_of(check.id)
+        table = tables.get(table_id) if table_id is not None else None
+        if check.ok is False and table_id is not None and table is not None:
+            if table_id not in notes:
+                notes[table_id] = _ocr_note(table_id, table)
+            note = notes[table_id]
+            if note is not None:
+                check = Check(check.id, check.ok, f"{check.detail} {note}")
+        out.append(check)
+    return out
+
+
 def run_checks(
     source: ParsedReport | Mapping[str, Table | None],
     fmt: str | None = None,
@@ -287,7 +336,7 @@ def run_checks(
         checks.extend(review_checks(review))
     if sections:
         checks.extend(narrative_checks(tables, sections))
-    return checks
+    return _with_ocr_notes(checks, tables)
 
 
 _IN_FORCE_ROWS: Final[tuple[str, ...]] = ("regulations", "normative_documents")

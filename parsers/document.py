@@ -245,8 +245,9 @@ _PIPE_RUN_MIN = 10  # _PIPE_RUN needs this many '|'
 
 # What a line is, by its text alone (the sink's state decides the rest).
 _BODY, _FOOTER_LINE, _CHROME_LINE, _META = range(4)
-# (raw text as kept, normalised text, 网站标识码 found in it, kind); None for a line with no text.
-_Verdict = tuple[str, str, str | None, int] | None
+# (raw text as kept, the body Line (normalised text), 网站标识码 found in it, kind); None for a line with
+# no text. Lines are immutable, so one Line per distinct text serves every document.
+_Verdict = tuple[str, Line, str | None, int] | None
 # Page lines recur (navigation, table labels, figures): verdicts are cached; long lines are not (memory).
 _VERDICT_CACHE_MAX_LEN = 512
 
@@ -269,10 +270,18 @@ def _line_verdict(raw_text: str) -> _Verdict:
         kind = _META
     else:
         kind = _BODY
-    return raw_text, text, site_id.group(1) if site_id else None, kind
+    return raw_text, Line(text), site_id.group(1) if site_id else None, kind
 
 
 _line_verdict_cached = lru_cache(maxsize=65536)(_line_verdict)
+
+
+def _markup_verdict(text: str) -> _Verdict:
+    """The verdict on text gathered from markup, whose whitespace runs count as one space."""
+    return _line_verdict(_WS.sub(" ", text).strip())
+
+
+_markup_verdict_cached = lru_cache(maxsize=65536)(_markup_verdict)
 
 
 @dataclass
@@ -287,12 +296,18 @@ class _LineSink:
     body_chars: int = 0
 
     def add_line(self, raw_text: str) -> None:
-        verdict = (
+        self.add(
             _line_verdict_cached(raw_text) if len(raw_text) <= _VERDICT_CACHE_MAX_LEN else _line_verdict(raw_text)
         )
+
+    def add_markup_text(self, text: str) -> None:
+        """Text gathered from HTML: whitespace runs collapse to one space, ends are stripped."""
+        self.add(_markup_verdict_cached(text) if len(text) <= _VERDICT_CACHE_MAX_LEN else _markup_verdict(text))
+
+    def add(self, verdict: _Verdict) -> None:
         if verdict is None:
             return
-        raw, text, site_id, kind = verdict
+        raw, line, site_id, kind = verdict
         if site_id:
             self.footer_codes.append(site_id)
         if self.in_footer:
@@ -304,11 +319,11 @@ class _LineSink:
         if kind == _CHROME_LINE:
             return
         if kind == _META and not self._has_body_text():
-            self.header.append(text)
+            self.header.append(line.text)
             return
-        self.lines.append(Line(text))
+        self.lines.append(line)
         self.raw.append(raw)
-        self.body_chars += len(text)
+        self.body_chars += len(line.text)
 
     def add_grid(self, rows: list[list[str]], raw_cells: list[str]) -> None:
         if self.in_footer or not rows:
@@ -354,6 +369,7 @@ _BODY_CONTAINERS: tuple[tuple[str, str], ...] = (
     ("class", "article-content"),
     ("id", "zoomcon"),
     ("class", "v_news_content"),  # Boda VSB, inside #vsb_content
+    ("class", "j-fontContent"),  # the public/column platform (Anhui, Hunan, …)
     ("class", "article"),
 )
 _DROP_TAGS = frozenset({
@@ -417,6 +433,12 @@ def _chrome_marker(marker: str) -> bool:
     return bool(marker.strip()) and _CHROME_ATTR.search(marker) is not None
 
 
+@lru_cache(maxsize=1024)
+def _hidden_style(style: str) -> bool:
+    style = style.replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
 def _is_chrome_element(el: Element) -> bool:
     if el.tag in _DROP_TAGS:
         return True
@@ -429,10 +451,7 @@ def _is_chrome_element(el: Element) -> bool:
     ):
         return True
     style = el.get("style")
-    if not style:
-        return False
-    style = style.replace(" ", "").lower()
-    return "display:none" in style or "visibility:hidden" in style
+    return bool(style) and _hidden_style(style)
 
 
 @lru_cache(maxsize=8)
@@ -502,9 +521,19 @@ def _collect_cell_text(el: Element, cell: Element, parts: list[str]) -> None:
         parts.append(el.tail)
 
 
+def _collapse_ws(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+_collapse_ws_cached = lru_cache(maxsize=65536)(_collapse_ws)
+
+
 def _cell_text(cell: Element) -> str:
-    if len(cell) == 0:  # most cells: only their own text
-        return _WS.sub(" ", cell.text or "").strip()
+    if len(cell) == 0:  # most cells: only their own text (which recurs: labels, figures)
+        text = cell.text
+        if not text:
+            return ""
+        return _collapse_ws_cached(text) if len(text) <= _VERDICT_CACHE_MAX_LEN else _collapse_ws(text)
     parts: list[str] = []
     _collect_cell_text(cell, cell, parts)
     return _WS.sub(" ", "".join(parts)).strip()
@@ -533,20 +562,21 @@ def _row_cells(rows: list[Element]) -> list[list[Element]]:
 
 def _expand(row_cells: list[list[Element]], texts: list[list[str]]) -> tuple[list[list[str]], list[str]]:
     n_rows = len(row_cells)
-    grid: dict[tuple[int, int], str] = {}
+    grid: list[dict[int, str]] = [{} for _ in range(n_rows)]  # per row: column -> text
     raw_cells: list[str] = []
     width = 0
     for r, cells in enumerate(row_cells):
+        slots = grid[r]
         c = 0
         for cell, raw in zip(cells, texts[r], strict=True):
-            while (r, c) in grid:
+            while c in slots:
                 c += 1
             raw_cells.append(raw)
             text = normalize_text(raw).strip()
             rowspan_attr = cell.get("rowspan")
             colspan_attr = cell.get("colspan")
             if rowspan_attr is None and colspan_attr is None:
-                grid[(r, c)] = text
+                slots[c] = text
                 c += 1
             else:
                 rowspan = n_rows - r if rowspan_attr is not None and rowspan_attr.strip() == "0" else _span(
@@ -554,14 +584,15 @@ def _expand(row_cells: list[list[Element]], texts: list[list[str]]) -> tuple[lis
                 )
                 colspan = _span(colspan_attr, 1000)
                 for dr in range(rowspan):
+                    covered = grid[r + dr]
                     for dc in range(colspan):
-                        grid.setdefault((r + dr, c + dc), text)
+                        covered.setdefault(c + dc, text)
                 c += colspan
             if c > width:
                 width = c
     out: list[list[str]] = []
-    for r in range(n_rows):
-        row = [grid.get((r, c), "") for c in range(width)]
+    for slots in grid:
+        row = [slots.get(c, "") for c in range(width)]
         if any(row):
             out.append(row)
     return out, raw_cells
@@ -603,21 +634,25 @@ class _HtmlWalker:
     def flush(self) -> None:
         if not self.buffer:
             return
-        text = _WS.sub(" ", "".join(self.buffer)).strip()
+        text = "".join(self.buffer)
         self.buffer.clear()
-        if text:
-            self.sink.add_line(text)
+        if text and not text.isspace():  # _WS covers exactly what isspace() calls whitespace
+            self.sink.add_markup_text(text)
+
+    def add_tail(self, tail: str | None) -> None:
+        # Whitespace before any text is stripped at the flush anyway: not buffered at all.
+        if tail and (self.buffer or not tail.isspace()):
+            self.buffer.append(tail)
 
     def walk(self, el: Element, top: bool = False) -> None:
         tag = el.tag
         buffer = self.buffer
         if not isinstance(tag, str):  # comments, processing instructions: only their tail is text
-            if not top and el.tail:
-                buffer.append(el.tail)
+            if not top:
+                self.add_tail(el.tail)
             return
         if not top and _is_chrome_element(el):
-            if el.tail:
-                buffer.append(el.tail)
+            self.add_tail(el.tail)
             return
         grid = _data_table(el) if tag == "table" else None
         if grid is not None:
@@ -625,23 +660,45 @@ class _HtmlWalker:
             self.sink.add_grid(*grid)
         else:
             block = tag in _BLOCK_TAGS
-            if block or tag == "br":
+            if buffer and (block or tag == "br"):
                 self.flush()
             if tag != "br" and el.text:
                 buffer.append(el.text)
             for child in el:
-                self.walk(child)
-            if block:
+                child_tag = child.tag
+                if (
+                    child_tag in _LEAF_LINE_TAGS
+                    and len(child) == 0
+                    and not _is_chrome_element(child)
+                ):
+                    # A block element holding only text (<p>…</p>, most of a page): its own line.
+                    if buffer:
+                        self.flush()
+                    text = child.text
+                    if text and not text.isspace():
+                        self.sink.add_markup_text(text)
+                    tail = child.tail
+                    if tail and (buffer or not tail.isspace()):
+                        buffer.append(tail)
+                else:
+                    self.walk(child)
+            if block and buffer:
                 self.flush()
-        if not top and el.tail:
-            buffer.append(el.tail)
+        if not top:
+            self.add_tail(el.tail)
+
+
+# Block tags whose childless elements the walker reads without recursing (a table has its own reading).
+_LEAF_LINE_TAGS = _BLOCK_TAGS - {"table"}
 
 
 def _walk_outside(el: Element, container: Element, walker: _HtmlWalker) -> None:
     tag = el.tag
     if el is container or not isinstance(tag, str) or tag in ("script", "style", "head"):
         return
-    block = tag in _BLOCK_TAGS
+    # A row's cells stay one line (索引号 tables: <th>发布日期：</th><td>2024-01-05</td>): label beside value.
+    cell = tag in ("td", "th")
+    block = tag in _BLOCK_TAGS and not cell
     if block or tag == "br":
         walker.flush()
     if el.text:
@@ -652,6 +709,8 @@ def _walk_outside(el: Element, container: Element, walker: _HtmlWalker) -> None:
             walker.buffer.append(child.tail)
     if block:
         walker.flush()
+    elif cell:
+        walker.buffer.append(" ")
 
 
 def _header_lines(root: Element, container: Element) -> list[str]:

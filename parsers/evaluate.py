@@ -6,7 +6,9 @@ A corpus directory has the layout of the seeds: `DIR/NAME.<ext>` is a document a
 `DIR/expected/NAME.json` what a correct parse of it yields (contract §8 terms: title, region{name,code},
 year, publish_date, sign_date, format, script, sections_present, sections_empty, tables, and optionally
 checks_failing, kind, organ, legacy_figures). Parse inputs (`url`, `published`, `content_type`) come from
-the expected file or from `DIR/NAME.meta.json` (which wins).
+the expected file or from `DIR/NAME.meta.json` (which wins). The meta file may also name the
+`document_kind` (e.g. "pdf-ruled", "docx"); without it the kind is the sniffed type (html, text, pdf,
+docx, doc, image). Scores are printed per document kind as well as in total.
 
 Two scores, because they fail differently: fields (one per metadata item, per listed check set, per
 legacy figure) and table cells (one per expected or parsed cell). A cell compares by value: an int and a
@@ -28,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from parsers.document import sniff_type
 from parsers.model import ParsedReport, Value, json_default, table_values
 from parsers.template import SECTION_IDS, TABLE_IDS
 
@@ -51,6 +54,8 @@ REQUIRED_KEYS_NOT_REPORT: Final[tuple[str, ...]] = ("kind", "title", "tables")
 OPTIONAL_FIELDS: Final[tuple[str, ...]] = ("organ", "kind", "checks_failing", "legacy_figures")
 # What the expectation (or NAME.meta.json) may pass to parse_report.
 INPUT_KEYS: Final[tuple[str, ...]] = ("url", "published", "content_type")
+# What NAME.meta.json may say besides the inputs: the document kind scores are grouped by.
+META_KEYS: Final[tuple[str, ...]] = (*INPUT_KEYS, "document_kind")
 META_SUFFIX: Final[str] = ".meta.json"
 EXPECTED_DIR: Final[str] = "expected"
 
@@ -78,6 +83,7 @@ class DocumentScore:
     cells_ok: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
     error: str | None = None  # why the document could not be evaluated
+    kind: str = "unknown"  # document kind scores are grouped by (meta "document_kind", else the sniffed type)
 
     @property
     def ok(self) -> bool:
@@ -108,6 +114,7 @@ class DocumentScore:
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "kind": self.kind,
             "path": None if self.path is None else str(self.path),
             "ok": self.ok,
             "error": self.error,
@@ -159,6 +166,28 @@ class EvaluationResult:
     def mismatches(self) -> list[tuple[str, Mismatch]]:
         return [(d.name, m) for d in self.documents for m in d.mismatches]
 
+    def by_kind(self) -> dict[str, EvaluationResult]:
+        """The documents grouped by kind, each group a result of its own (kinds in first-seen order)."""
+        groups: dict[str, EvaluationResult] = {}
+        for doc in self.documents:
+            groups.setdefault(doc.kind, EvaluationResult()).documents.append(doc)
+        return groups
+
+    def kind_lines(self) -> list[str]:
+        """One line per document kind (documents, cell and field accuracy) when there are several kinds."""
+        groups = self.by_kind()
+        if len(groups) < 2:
+            return []  # the summary says it all
+        lines = []
+        for kind, group in groups.items():
+            lines.append(
+                f"kind {kind}: documents {len(group.documents)}  "
+                f"cells {group.cells_ok}/{group.cells} ({_percent(group.cells_ok, group.cells)})  "
+                f"fields {group.fields_ok}/{group.fields} ({_percent(group.fields_ok, group.fields)})"
+                + (f"  errors {len(group.errors)}" if group.errors else "")
+            )
+        return lines
+
     def summary(self) -> str:
         text = (
             f"fields {self.fields_ok}/{self.fields} ({_percent(self.fields_ok, self.fields)})  "
@@ -179,6 +208,17 @@ class EvaluationResult:
             "cells": self.cells,
             "cells_ok": self.cells_ok,
             "documents": [d.to_json() for d in self.documents],
+            "kinds": {
+                kind: {
+                    "documents": len(group.documents),
+                    "cells": group.cells,
+                    "cells_ok": group.cells_ok,
+                    "fields": group.fields,
+                    "fields_ok": group.fields_ok,
+                    "errors": len(group.errors),
+                }
+                for kind, group in self.by_kind().items()
+            },
             "skipped": [str(p) for p in self.skipped],
             "problems": list(self.problems),
         }
@@ -356,10 +396,11 @@ def _load_json(path: Path) -> dict[str, Any]:
 
 
 def _inputs(expected: Mapping[str, Any], meta_path: Path) -> dict[str, str | None]:
+    """The parse inputs, and "document_kind" when the meta file names it."""
     inputs: dict[str, str | None] = {k: expected.get(k) for k in INPUT_KEYS}
     if meta_path.is_file():
         meta = _load_json(meta_path)
-        unknown = [k for k in meta if k not in INPUT_KEYS]
+        unknown = [k for k in meta if k not in META_KEYS]
         if unknown:
             raise ExpectationError(f"{meta_path.name} has unknown keys: {', '.join(unknown)}")
         inputs.update(meta)
@@ -383,24 +424,28 @@ def evaluate_document(path: Path, expected_path: Path, meta_path: Path | None = 
     from parsers.report import parse_report  # the evaluator's data types load without the parser
 
     name = expected_path.stem
+    kind = "unknown"
     try:
+        data = path.read_bytes()
+        kind = sniff_type(data)
         expected = _load_json(expected_path)
         _check_expected(expected)
         inputs = _inputs(expected, meta_path or path.with_name(name + META_SUFFIX))
-        data = path.read_bytes()
+        kind = inputs.get("document_kind") or kind
     except (ExpectationError, OSError) as exc:
-        return DocumentScore(name, path, error=str(exc))
+        return DocumentScore(name, path, error=str(exc), kind=kind)
     try:
         report = parse_report(
             data, url=inputs["url"], content_type=inputs["content_type"], published=inputs["published"]
         )
     except Exception as exc:  # the contract says it never raises; if it does, that document fails
-        return DocumentScore(name, path, error=f"parse_report raised {type(exc).__name__}: {exc}")
+        return DocumentScore(name, path, error=f"parse_report raised {type(exc).__name__}: {exc}", kind=kind)
     try:
         score = compare(expected, report, name)
     except ExpectationError as exc:
-        return DocumentScore(name, path, error=str(exc))
+        return DocumentScore(name, path, error=str(exc), kind=kind)
     score.path = path
+    score.kind = kind
     return score
 
 
@@ -454,6 +499,7 @@ def report_text(result: EvaluationResult) -> str:
     lines.extend(f"problem: {p}" for p in result.problems)
     if result.skipped:
         lines.append(f"skipped (no expected JSON): {', '.join(str(p) for p in result.skipped)}")
+    lines.extend(result.kind_lines())
     lines.append(result.summary())
     return "\n".join(lines)
 

@@ -29,7 +29,8 @@ class CellSource:
 class Cell:
     value: Value
     raw: str  # the cell's text as read (after width/script normalisation), "" for a blank cell
-    source: CellSource | None = None  # None: not recorded (set by the table readers)
+    # None: not recorded. Provenance, not value: cells read alike from HTML and from a PDF are equal.
+    source: CellSource | None = field(default=None, compare=False)
 
 
 # {row_id: {column_id: Cell}} — table 四 uses {block_id: {column_id: Cell}}.

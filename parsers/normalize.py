@@ -112,10 +112,14 @@ def detect_script(raw: str) -> Literal["simplified", "traditional"]:
     Traditional when a clear share of its CJK characters are ones t2s changes: a Simplified report
     may quote the odd Traditional character (a name, a seal), a Traditional one changes hundreds.
     """
+    if raw.isascii():
+        return "simplified"
+    converted: str = _t2s().convert(raw)
+    if converted == raw:  # the common case: nothing to convert, so nothing to count
+        return "simplified"
     cjk = len(_CJK.findall(raw))
     if cjk == 0:
         return "simplified"
-    converted: str = _t2s().convert(raw)
     # t2s is character-for-character in practice, so a positional comparison counts the changes.
     changed = sum(1 for a, b in zip(raw, converted, strict=False) if a != b)
     return "traditional" if changed >= 2 and changed * 50 >= cjk else "simplified"

@@ -1,6 +1,6 @@
 """parse_report(): one fetched document -> ParsedReport, composing the parser's layers.
 
-bytes -> type sniffing -> document (HTML / plain text; PDF, DOCX and images plug in here later) ->
+bytes -> type sniffing -> document (HTML / plain text; PDF, DOCX, DOC/WPS, images: parsers.readers) ->
 script -> metadata -> sections -> tables -> format -> legacy figures (pre-2019 reports) -> checks.
 Never raises: whatever goes wrong becomes a warning on a ParsedReport that keeps what could be read.
 """
@@ -18,13 +18,14 @@ from parsers.document import Document, DocumentType, load, sniff_type
 from parsers.legacy import legacy_checks, read_legacy
 from parsers.model import ParsedReport
 from parsers.normalize import detect_script
+from parsers.readers import READERS as DOCUMENT_READERS
 from parsers.tables import read_tables
 from parsers.template import SECTION_IDS, TABLE_FORMATS, TABLE_IDS
 
-# Readers by sniffed document type. PDF, DOCX, DOC/WPS and image (OCR) readers register here when they
-# exist; they return a Document whose blocks feed the same layers below.
+# Readers by sniffed document type: HTML and text here, PDF, DOCX, DOC/WPS and image (OCR) from
+# parsers.readers; each returns a Document whose blocks feed the same layers below.
 Reader = Callable[[bytes, str | None], Document]
-READERS: dict[DocumentType, Reader] = {"html": load, "text": load}
+READERS: dict[DocumentType, Reader] = {"html": load, "text": load, **DOCUMENT_READERS}
 
 _REPORT_TITLE_WORDS = ("年度报告", "工作报告", "工作汇报", "年报")
 _NOT_REPORT_TITLE_WORDS = ("解读", "图解", "一图读懂", "答记者问")
@@ -127,7 +128,7 @@ def parse_report(
     content_type: str | None = None,
     published: dt.date | str | None = None,
 ) -> ParsedReport:
-    """Parse one report document (HTML in any charset or plain text). Never raises."""
+    """Parse one report document (HTML in any charset, text, PDF, DOCX, DOC/WPS, image). Never raises."""
     report = ParsedReport(sections=dict.fromkeys(SECTION_IDS), tables=dict.fromkeys(TABLE_IDS))
     try:
         report.publish_date = _as_date(published)

@@ -301,6 +301,8 @@ FORMAT_MARKERS: Final[dict[str, tuple[str, ...]]] = {
     "2019": ("本年新制作数量", "本年新公开数量", "上一年项目数量", "第二十条第(九)项", "政府集中采购"),
 }
 
+# OCR'd table cells read with a confidence under this are flagged (Cell.source.low_confidence).
+OCR_LOW_CONFIDENCE: Final[float] = 0.90
 # Cell texts that mean "not applicable": stored as the string "n/a", never as zero.
 NOT_APPLICABLE: Final[frozenset[str]] = frozenset({"/", "-", "—", "--", "——", "不适用", "无", "n/a"})
 NA: Final[str] = "n/a"

@@ -59,13 +59,13 @@ def test_cli_prints_the_contract_json(tmp_path: Path) -> None:
     assert data["tables"] == {"active_disclosure": None, "requests": None, "review_litigation": None}
 
 
-def test_cli_on_a_pdf_reports_the_unsupported_type(tmp_path: Path) -> None:
+def test_cli_on_a_broken_pdf_reports_why(tmp_path: Path) -> None:
     path = tmp_path / "report.pdf"
-    path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")  # a header and nothing else
     done = _run(str(path))
     assert done.returncode == 0
     data = json.loads(done.stdout)
-    assert data["warnings"] == ["unsupported document type: pdf"]
+    assert data["warnings"] == ["corrupt PDF (truncated or damaged): No /Root object! - Is this really a PDF?"]
     assert data["title"] is None and data["format"] == "unknown"
 
 

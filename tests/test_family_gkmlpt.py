@@ -160,11 +160,53 @@ def test_a_listing_without_a_category_says_how_to_give_one() -> None:
         adapter.parse_listing(page)
 
 
-def test_a_page_without_the_config_is_not_gkmlpt() -> None:
+def test_a_page_without_the_config_or_rows_is_not_gkmlpt() -> None:
     url = "http://127.0.0.24:8800/gkmlpt/index#2975"
     adapter = Gkmlpt(Region(code=ANNUAL, name="样本湾市", family="gkmlpt", listings=(url,)))
-    with pytest.raises(ListingError, match=r"no window._CONFIG with a SID"):
-        adapter.parse_listing(_shell(url, b"<html><body><ul><li>x</li></ul></body></html>"))
+    with pytest.raises(ListingError, match=r"no window._CONFIG with a SID and no listed links"):
+        adapter.parse_listing(_shell(url, b"<html><body><div>x</div></body></html>"))
+
+
+STATIC_COLUMN = """<html><head><meta charset="utf-8"><title>年度报告</title></head><body>
+<ul class="list">
+<li><a href="/gkmlpt/content/11/11105/post_11105123.html"
+       title="深圳市2023年政府信息公开工作年度报告">深圳市2023年…</a>
+<span>2024-01-30</span></li>
+<li><a href="../content/post_10400001.html">深圳市2022年政府信息公开工作年度报告</a>
+<span>2023-01-31</span></li>
+</ul>
+<div class="page"><a href="index.html">首页</a> <a href="index_3.html">下一页</a>
+<a href="index_5.html">尾页</a></div>
+</body></html>"""
+
+
+def test_the_seed_region_shenzhen_reads_its_static_column_and_follows_its_pager() -> None:
+    shenzhen = load_registry().get("440300")
+    assert shenzhen is not None
+    adapter = adapter_for(shenzhen)
+    assert isinstance(adapter, Gkmlpt)
+    [start] = adapter.first_requests()
+    assert start.url == "http://www.sz.gov.cn/cn/xxgk/ndxxgkbg/"
+    url = "http://www.sz.gov.cn/cn/xxgk/ndxxgkbg/index_2.html"
+    request = Request(url, meta={"listing_root": start.url})
+    page = adapter.parse_listing(HtmlResponse(url, body=STATIC_COLUMN.encode(), request=request))
+    assert page.links == [
+        ListingLink(
+            "http://www.sz.gov.cn/gkmlpt/content/11/11105/post_11105123.html",
+            "深圳市2023年政府信息公开工作年度报告",
+            dt.date(2024, 1, 30),
+        ),
+        ListingLink(
+            "http://www.sz.gov.cn/cn/xxgk/content/post_10400001.html",
+            "深圳市2022年政府信息公开工作年度报告",
+            dt.date(2023, 1, 31),
+        ),
+    ]
+    [following] = page.next_requests
+    assert (following.url, following.meta) == (
+        "http://www.sz.gov.cn/cn/xxgk/ndxxgkbg/index_3.html",
+        {"listing_root": start.url},
+    )
 
 
 def _reply(url: str, payload: object) -> Response:

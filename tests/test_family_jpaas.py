@@ -168,6 +168,8 @@ def test_the_unit_endpoint_wants_a_user_agent_and_a_referer_from_the_site(portal
     assert fetch(unit.replace(headers={})).status == 403
     other_site = unit.replace(headers={"Referer": portal.base_url("990101") + "/"})
     assert fetch(other_site).status == 403
+    # Pages 2 and 3 must name the column page too: Scrapy's own Referer would be the previous unit reply.
+    assert fetch(unit.replace(headers={"Referer": unit.url})).status == 403
     page = fetch(unit, user_agent=None)  # urllib's own User-Agent is a User-Agent
     assert page.status == 200 and json.loads(page.body)["success"] is True
 

@@ -61,11 +61,36 @@ def test_resolves_several_comma_separated(registry) -> None:
     ]
 
 
+def test_a_real_place_without_a_portal_is_a_registry_region(registry) -> None:
+    # 开原市 (辽宁) has no row in crawler/regions/: the national code table makes it a region all the same.
+    region = registry.resolve("开原市")
+    assert (region.code, region.parent, region.parent_name, region.level) == (
+        "211282",
+        "211200",
+        "铁岭市",
+        "county",
+    )
+    assert (region.portal, region.listings, region.family) == (None, (), None)
+
+
 def test_unknown_name_names_close_candidates(registry) -> None:
+    with pytest.raises(UnknownRegionError) as caught:
+        registry.resolve("开远县")  # no such place: 开远 is a 市
+    message = str(caught.value)
+    assert message.startswith("unknown region '开远县': no registry row has this name.")
+    # Every real place is a row now: nothing to add …
+    assert "add a row" not in message
+    # … and the place the stem names comes first, then rows sharing characters with it.
+    assert "Close candidates: 开远市 (532502, 红河哈尼族彝族自治州); 开鲁县 (150523, 通辽市);" in message
+    assert [r.code for r in caught.value.candidates][:2] == ["532502", "150523"]
+    assert len(caught.value.candidates) == 8
+
+
+def test_files_only_registry_says_how_to_add_a_real_place() -> None:
+    registry = load_registry(national=False)
     with pytest.raises(UnknownRegionError) as caught:
         registry.resolve("开原市")
     message = str(caught.value)
-    assert message.startswith("unknown region '开原市': no registry row has this name.")
     # 开原市 (辽宁) is a real place: the message says it is not in the registry and how to add it …
     knows = "The national code table knows 开原市 (211282): add a row for it to a file in crawler/regions/"
     assert knows in message
@@ -83,17 +108,31 @@ def test_short_name_points_at_the_registry_row(registry) -> None:
 
 def test_unknown_code_names_rows_with_nearby_codes(registry) -> None:
     with pytest.raises(UnknownRegionError) as caught:
-        registry.resolve("532501")
+        registry.resolve("532599")
     message = str(caught.value)
-    assert "unknown region '532501': no registry row has this code." in message
-    assert "It is 个旧市 in the national code table" in message
+    assert "unknown region '532599': no registry row has this code." in message
+    assert "national code table" not in message
+    nearby = "Registry rows with nearby codes: 红河哈尼族彝族自治州 (532500, 云南省); 个旧市 (532501, "
+    assert nearby in message
+    assert [r.code for r in caught.value.candidates] == [
+        "532500", "532501", "532502", "532503", "532504", "532523", "532524", "532525",
+    ]  # fmt: skip
+
+
+def test_files_only_registry_names_the_code_from_the_national_table() -> None:
+    with pytest.raises(UnknownRegionError) as caught:
+        load_registry(national=False).resolve("532501")
+    assert "It is 个旧市 in the national code table" in str(caught.value)
     assert [r.code for r in caught.value.candidates] == ["532500", "532502"]
 
 
 def test_unknown_sample_code_lists_the_sample_rows(registry) -> None:
     with pytest.raises(UnknownRegionError) as caught:
         registry.resolve("990199")
-    assert [r.code for r in caught.value.candidates] == ["990100", *SAMPLE_CODES]
+    candidates = [r.code for r in caught.value.candidates]
+    # Other sample families add rows 9901xx: the first eight in code order are named.
+    assert candidates[:5] == ["990100", *SAMPLE_CODES]
+    assert candidates == sorted(code for code in _registry_rows() if code.startswith("9901"))[:8]
     assert "national code table" not in str(caught.value)
 
 
@@ -146,18 +185,21 @@ def test_sample_port_argument_wins_over_environment(monkeypatch: pytest.MonkeyPa
     assert registry.get("990103").listings == ("http://127.0.0.13:19001/zfxxgk/ndbg/index.htm",)
 
 
-def test_sample_regions_are_the_four_sample_sites(registry) -> None:
-    assert [r.code for r in registry.sample_regions()] == SAMPLE_CODES
-    assert [r.family for r in registry.sample_regions()] == [
+def test_sample_regions_start_with_the_four_sample_sites(registry) -> None:
+    # Each sample family adds its own regions (crawler/regions/sample_*.toml) after these four.
+    assert [r.code for r in registry.sample_regions()][:4] == SAMPLE_CODES
+    assert [registry.get(code).family for code in SAMPLE_CODES] == [
         "trs_classic",
         "hanweb_jpage",
         "trs_classic",
         "trs_classic",
     ]
+    sampled = [code for code, row in _registry_rows().items() if row.get("sample") and row.get("listings")]
+    assert [r.code for r in registry.sample_regions()] == sorted(sampled)
     assert all(r.parent == "990100" and r.parent_name == "样本省" for r in registry.sample_regions())
 
 
-def test_every_row_has_a_code_and_a_known_family() -> None:
+def test_every_row_has_a_code_and_a_known_family(registry) -> None:
     rows = _registry_rows()
     names_only = []
     for code, row in rows.items():
@@ -169,11 +211,16 @@ def test_every_row_has_a_code_and_a_known_family() -> None:
             assert not row.get("portal") and not row.get("listings"), code
             names_only.append(code)
         if row.get("parent"):
-            assert rows[row["parent"]]["name"] == row["parent_name"], code
-    # The seed and sample regions' parents are kept for their names (new rows may add more).
-    assert {"530000", "330000", "330300", "210000", "211100", "620000", "620300", "440000", "990100"} <= set(
-        names_only
-    )
+            assert registry.get(row["parent"]).name == row["parent_name"], code
+    # The national code table names every real parent: only the sample portal's province needs a row.
+    assert names_only == ["990100"]
+    assert {code: registry.get(code).name for code in ["530000", "330300", "211100", "620300", "440000"]} == {
+        "530000": "云南省",
+        "330300": "温州市",
+        "211100": "盘锦市",
+        "620300": "金昌市",
+        "440000": "广东省",
+    }
 
 
 def test_seed_regions_are_registered() -> None:
@@ -220,16 +267,33 @@ def test_regions_command_lists_and_resolves(
 
     monkeypatch.delenv("SAMPLE_PORTAL_PORT", raising=False)
     assert main(["regions", "开远"]) == 0
-    assert capsys.readouterr().out == "532502  开远市  红河哈尼族彝族自治州  boda_vsb (no adapter yet)\n"
+    assert capsys.readouterr().out == "532502  开远市  红河哈尼族彝族自治州  boda_vsb (no listing URL)\n"
     assert main(["regions", "990102"]) == 0
     assert capsys.readouterr().out == (
         "990102  样本县  样本省  hanweb_jpage [sample]\n        http://127.0.0.12:8800/col/col1229000001/index.html\n"
     )
-    assert main(["regions", "开原市"]) == 1
-    assert "The national code table knows 开原市 (211282)" in capsys.readouterr().err
+    assert main(["regions", "开原市"]) == 0
+    assert capsys.readouterr().out == "211282  开原市  铁岭市  no portal known\n"
+    assert main(["regions", "开远县"]) == 1
+    assert "Close candidates: 开远市 (532502, 红河哈尼族彝族自治州);" in capsys.readouterr().err
+    rows = _registry_rows()
+    with_portal = sorted(code for code, row in rows.items() if row.get("portal"))
     assert main(["regions"]) == 0
-    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
-    assert listed == sorted(_registry_rows())
+    *lines, summary = capsys.readouterr().out.splitlines()
+    # Only the rows with a portal are listed (all from the registry files), then the counts.
+    assert [line.split()[0] for line in lines if not line.startswith(" ")] == with_portal
+    assert summary == (
+        f"Registry: {3339 + sum(1 for c in rows if c.startswith('99'))} regions (3339 from the national code "
+        f"table, {sum(1 for row in rows.values() if row.get('sample'))} of the sample portal); "
+        f"{len(with_portal)} with a portal, {sum(1 for row in rows.values() if row.get('listings'))} with a "
+        "listing URL. Listed: the regions with a portal (--all: every region)."
+    )
+    assert main(["regions", "--all"]) == 0
+    *lines, summary = capsys.readouterr().out.splitlines()
+    listed = [line.split()[0] for line in lines if not line.startswith(" ")]
+    assert len(listed) == len(set(listed)) == 3339 + sum(1 for c in rows if c.startswith("99"))
+    assert listed == sorted(listed)
+    assert summary.endswith("Listed: every region.")
 
 
 def test_a_code_defined_in_two_registry_files_is_refused(tmp_path: Path) -> None:

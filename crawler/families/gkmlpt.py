@@ -7,9 +7,12 @@ GET `…/gkmlpt/api/all/{cat}?page=N&sid={SID}` (pages from 1, the page size the
 detail URLs (`…/gkmlpt/content/a/b/post_{id}.html`) and epoch-second times.
 
 The SID is read from the page; the category from the registry param `cat`, else the listing URL's
-fragment (`#2975`). A site may live under a path (`http://host/dept/gkmlpt/…`): the API sits beside the
-page's own `/gkmlpt/`. Dates are Beijing dates: gkmlpt writes epoch seconds of Beijing wall-clock times,
-and reading them as UTC dates every document published before 08:00 a day early.
+fragment (`#2975`). A listing without `_CONFIG` is a column of the static portal beside gkmlpt (深圳's
+`/cn/xxgk/ndxxgkbg/`): its rows are read from the markup and its pager's next-page link is followed.
+A site may live under a path (`http://host/dept/gkmlpt/…`): the API sits beside the page's own `/gkmlpt/`.
+
+Dates are Beijing dates: gkmlpt's epoch seconds stand for Beijing wall-clock times, and reading them as UTC
+dates every document published before 08:00 a day early.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from parsel import Selector
 from scrapy import Request
 from scrapy.http import Response
 
@@ -33,6 +37,7 @@ from crawler.families.base import (
     listing_root,
     response_text,
 )
+from crawler.families.pagers import next_page_url
 
 # China has kept UTC+8 without daylight saving since 1991: a fixed offset needs no tz database.
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -61,12 +66,25 @@ class Gkmlpt(FamilyAdapter):
         config = _CONFIG.search(text)
         sid = _SID.search(config.group(1)) if config else None
         if sid is None:
-            raise ListingError(
-                f"{response.url}: no window._CONFIG with a SID on the page (not a gkmlpt page?)"
-            )
+            return self._parse_static(response, text)
         root = listing_root(response)
         cat = self._category(root)
         return ListingPage(next_requests=[api_request(api_url(response.url, cat, 1, sid.group(1)), root)])
+
+    def _parse_static(self, response: Response, text: str) -> ListingPage:
+        """A column of the static portal beside gkmlpt (深圳's /cn/xxgk/ndxxgkbg/): rows in the markup, and
+        the pager's own next-page link."""
+        page = ListingPage()
+        self.items_from_html(text, response.url, page)
+        following = next_page_url(Selector(text=text), response.url)
+        if following is not None:
+            page.next_requests.append(Request(following, meta={"listing_root": listing_root(response)}))
+        if not page.links and following is None:
+            raise ListingError(
+                f"{response.url}: no window._CONFIG with a SID and no listed links "
+                "(neither a gkmlpt page nor a static column)"
+            )
+        return page
 
     def _category(self, listing: str) -> str:
         configured = self.params.get("cat")

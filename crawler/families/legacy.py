@@ -4,7 +4,7 @@ A shell is one of these mechanics (portal-families.md, family 10); a page may sh
 
 - `redirect`: a stub page whose only job is a JavaScript redirect (`window.location.href='…'`,
   `location.replace('…')`) or a meta refresh to the real listing; followed when the stub has (almost) no
-  text of its own.
+  text of its own (crawler/stubs.py decides, as it does for withdrawn report pages).
 - `iframe`: the list is a same-host `<iframe src=…>` inside the column page; other hosts' iframes are
   widgets (statistics, 找错) and ignored.
 - `year_folders`: an index linking one folder per year (`gknb2017/`, `2024n/`); each folder is a listing.
@@ -27,8 +27,6 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
-from lxml import html as lxml_html
 from parsel import Selector
 from scrapy import FormRequest, Request
 from scrapy.http import Response
@@ -36,18 +34,13 @@ from w3lib.html import get_base_url
 
 from crawler.families.base import FamilyAdapter, ListingError, ListingPage, listing_root, response_text
 from crawler.families.pagers import NEXT_TEXTS, form_fields, link_text, next_page_url
+from crawler.stubs import redirect_target
 
 SHELLS = ("redirect", "iframe", "year_folders", "aspnet")
 DEFAULT_YEAR_FOLDER = r"/[A-Za-z_]*(?:19|20)\d{2}(?:n|nd)?/(?:index(?:_\d+)?\.s?html?)?$"
-STUB_TEXT_CHARS = 200  # a redirect stub shows no more text than this (a 跳转中… line at most)
 
-_JS_REDIRECT = re.compile(
-    r"""(?:(?:window|document|self|top)\.)?location(?:\.href)?\s*=\s*(['"])([^'"]+)\1"""
-    r"""|location\.(?:replace|assign)\s*\(\s*(['"])([^'"]+)\3\s*\)"""
-)
-_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.I)
 _POSTBACK = re.compile(r"""__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)""")
-_WHITESPACE = re.compile(r"\s+")
+_INDEX_FILE = re.compile(r"/index(?:_\d+)?\.s?html?$")
 
 
 class Legacy(FamilyAdapter):
@@ -77,7 +70,7 @@ class Legacy(FamilyAdapter):
                 page.next_requests.append(Request(url, meta={"listing_root": root}))
 
         if "redirect" in self.shells:
-            target = stub_target(html, selector, base)
+            target = redirect_target(html, base)
             if target is not None:
                 found.add("redirect")
                 follow(target)
@@ -99,39 +92,23 @@ class Legacy(FamilyAdapter):
         following = next_page_url(selector, base)
         if following is not None:
             follow(following)
-        if self.declared and response.url == root:
-            missing = [s for s in self.shells if s not in found]
-            if len(missing) == len(self.shells):
-                raise ListingError(
-                    f"{response.url}: declared legacy shell(s) {', '.join(self.shells)} not found on the page"
-                )
+        if self.declared and response.url == root and not found:
+            raise ListingError(
+                f"{response.url}: declared legacy shell(s) {', '.join(self.shells)} not found on the page"
+            )
         return page
 
     def year_folders(self, selector: Selector, base: str, page_url: str) -> list[str]:
+        """Links to other year folders of the same host (a folder's own pager and crumbs are not)."""
         host = urlsplit(page_url).netloc
-        urls: list[str] = []
+        own = _folder_of(page_url)
+        urls: dict[str, str] = {}  # folder -> the first link to it
         for href in selector.css("a[href]::attr(href)").getall():
             url = urljoin(base, href.strip()).split("#", 1)[0]
             parts = urlsplit(url)
-            if parts.netloc == host and self.year_folder.search(parts.path) and url not in urls:
-                urls.append(url)
-        return urls
-
-
-def stub_target(html: str, selector: Selector, base: str) -> str | None:
-    """Where a redirect stub sends the browser, or None when the page is not a stub."""
-    if len(_visible_text(html)) > STUB_TEXT_CHARS:
-        return None
-    for meta in selector.css("meta[http-equiv]"):
-        if (meta.attrib.get("http-equiv") or "").strip().lower() == "refresh":
-            m = _REFRESH_URL.search(meta.attrib.get("content") or "")
-            if m:
-                return urljoin(base, m.group(1).strip())
-    for script in selector.css("script::text").getall():
-        m = _JS_REDIRECT.search(script)
-        if m:
-            return urljoin(base, (m.group(2) or m.group(4)).strip())
-    return None
+            if parts.netloc == host and self.year_folder.search(parts.path) and _folder_of(url) != own:
+                urls.setdefault(_folder_of(url), url)
+        return list(urls.values())
 
 
 def same_host_frames(selector: Selector, base: str, page_url: str) -> list[str]:
@@ -162,11 +139,7 @@ def next_postback(selector: Selector, base: str, page_url: str, root: str) -> Fo
     return None
 
 
-def _visible_text(html: str) -> str:
-    try:
-        root = lxml_html.document_fromstring(html)
-    except (ValueError, etree.ParserError):
-        return ""
-    for el in root.xpath("//script|//style|//head|//noscript"):
-        el.drop_tree()
-    return _WHITESPACE.sub("", root.text_content())
+def _folder_of(url: str) -> str:
+    """A listing URL without its page file: `…/2024n/index_1.html` and `…/2024n/` are one folder."""
+    parts = urlsplit(url)
+    return parts._replace(path=_INDEX_FILE.sub("/", parts.path), query="", fragment="").geturl()

@@ -26,7 +26,6 @@ import hmac
 import re
 import secrets
 import threading
-import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -90,7 +89,8 @@ class Gate(ABC):
         answer = self.challenge(request)
         where = request.path + (f"?{request.query}" if request.query else "")
         with self._lock:
-            self._log.append(GateEntry(where, client_kind(request), "pass" if answer is None else "challenge"))
+            outcome: Outcome = "pass" if answer is None else "challenge"
+            self._log.append(GateEntry(where, client_kind(request), outcome))
         return answer
 
     @abstractmethod
@@ -125,7 +125,8 @@ class Gate(ABC):
 
 def _page(status: int, head: str, body: str = "", cookie: str | None = None) -> Response:
     page = (
-        '<!DOCTYPE html>\n<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n'
+        "<!DOCTYPE html>\n<html>\n<head>\n"
+        '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">\n'
         f"{head}</head>\n<body>{body}</body>\n</html>\n"
     )
     headers = (("Set-Cookie", cookie),) if cookie else ()
@@ -279,7 +280,3 @@ def gate_for(spec: SiteSpec) -> Gate | None:
         raise ValueError(
             f"site {spec.code}: unknown challenge {spec.challenge!r} (known: {', '.join(GATES)})"
         ) from None
-
-
-def stamp_now() -> str:
-    return str(int(time.time()))

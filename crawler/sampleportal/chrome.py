@@ -23,6 +23,8 @@ class SiteSpec:
     charset: str = "utf-8"
     declare_charset: bool = True  # False: no charset in Content-Type, no meta charset (as some GBK portals)
     corpus: bool = False  # serves a directory of real report texts instead of generated reports
+    # A WAF in front of the whole site (sampleportal/challenges.py): "ruishu", "jiasule", "ruishu_broken".
+    challenge: str | None = None
     reports: int | None = None  # generated reports on the site; None: sites.REPORTS_PER_SITE (bench: more)
 
     @property

@@ -27,6 +27,7 @@ class Fault:
     size: int | None = None  # answer a body of exactly this many bytes (a file too large to crawl)
     times: int | None = None  # serve the fault to the first `times` requests only; None: always
     served: list[float] = field(default_factory=list)  # time.monotonic() of each fault answer
+    headers_seen: list[dict[str, str]] = field(default_factory=list)  # request headers (lower-cased names)
 
     def response(self) -> Response:
         if self.size is not None:
@@ -43,22 +44,31 @@ class Faults:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._faults: dict[tuple[str, str], Fault] = {}
+        # Several faults on one path answer in the order they were added, each while it has uses left
+        # (429 twice, then the page).
+        self._faults: dict[tuple[str, str], list[Fault]] = {}
 
     def add(self, code: str, path: str, fault: Fault) -> Fault:
         with self._lock:
-            self._faults[(code, path)] = fault
+            self._faults.setdefault((code, path), []).append(fault)
         return fault
 
-    def take(self, code: str, path: str, query: str) -> Fault | None:
+    def take(self, code: str, path: str, query: str, headers: dict[str, str]) -> Fault | None:
         """The fault answering this request (one use of it is spent), or None: serve the page."""
         with self._lock:
-            fault = self._faults.get((code, f"{path}?{query}")) if query else None
-            fault = fault or self._faults.get((code, path))
-            if fault is None or (fault.times is not None and len(fault.served) >= fault.times):
-                return None
-            fault.served.append(time.monotonic())
-            return fault
+            candidates = [*(self._faults.get((code, f"{path}?{query}"), []) if query else []),
+                          *self._faults.get((code, path), [])]  # fmt: skip
+            for fault in candidates:
+                if fault.times is None or len(fault.served) < fault.times:
+                    fault.served.append(time.monotonic())
+                    fault.headers_seen.append(headers)
+                    return fault
+            return None
+
+    def on(self, code: str, path: str) -> list[Fault]:
+        """The faults injected on one path of a site, in the order they answer."""
+        with self._lock:
+            return list(self._faults.get((code, path), []))
 
     def clear(self) -> None:
         with self._lock:

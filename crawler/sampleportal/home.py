@@ -5,7 +5,8 @@ link on the home page; the 政府信息公开 platform page; or that page's 法�
 takes one of these routes (`hops`, fixed by its code) and names the column link one of the ways real portals
 do (`column_link_name`). Around the route stand the links a walker must not take: 政府工作报告 and 企业年报
 (other reports), the newest report itself and a news item about writing it (pages, not the column), the
-departments' sub-column (部门…年报, empty here), the 公开指南, and links to other hosts.
+departments' sub-column (部门…年报, empty here), the 公开指南, and links to other hosts. The 网站地图 lists
+the column too, as real site maps do.
 
 The column link points at the site's first listing URL (what the registry row lists), so discovering a site
 from its home page must give back exactly its registry row.
@@ -29,6 +30,7 @@ DEPARTMENT_REPORTS_PATH: Final = "/zfxxgk/bmxxgknb/"  # the departments' reports
 GUIDE_PATH: Final = "/zfxxgk/xxgkzn/"  # 政府信息公开指南
 WORK_REPORT_PATH: Final = "/zwgk/zfgzbg/"  # 政府工作报告: another kind of report
 NEWS_PATH: Final = "/xwzx/tzgg/t20240112_9001.html"  # a news item about writing the annual report
+SITE_MAP_PATH: Final = "/sitemap/"  # 网站地图 (the top bar links it on every page)
 
 # How portals name the column link (the walker must recognise each).
 COLUMN_LINK_NAMES: Final[tuple[str, ...]] = (
@@ -194,6 +196,20 @@ def fdzdgknr_page(site: Site) -> str:
     return _page(site, "法定主动公开内容", "法定主动公开内容", trail, body)
 
 
+def site_map_page(site: Site) -> str:
+    sections = [
+        ("政务公开", ZWGK_PATH),
+        ("政府信息公开", ZFXXGK_PATH),
+        ("法定主动公开内容", FDZDGKNR_PATH),
+        *_reports_link(site),
+        ("政府工作报告", WORK_REPORT_PATH),
+        ("办事服务", "/bsfw/"),
+        ("互动交流", "/hdjl/"),
+    ]
+    body = '<div class="sitemap"><div class="hd">网站地图</div><ul>' + _links(sections) + "</ul></div>\n"
+    return _page(site, "网站地图", "网站地图", [("网站地图", SITE_MAP_PATH)], body)
+
+
 def department_reports_page(site: Site) -> str:
     body = '<div class="list-main"><div class="hd">部门政府信息公开年报</div><ul></ul><p>暂无信息</p></div>\n'
     trail = [("政府信息公开", ZFXXGK_PATH), ("部门政府信息公开年报", DEPARTMENT_REPORTS_PATH)]
@@ -240,4 +256,5 @@ _PAGES: Final = {
     GUIDE_PATH: guide_page,
     WORK_REPORT_PATH: work_report_page,
     NEWS_PATH: news_page,
+    SITE_MAP_PATH: site_map_page,
 }

@@ -56,7 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
-        fault = self.server.portal.faults.take(site.code, unquote(parts.path), parts.query)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        fault = self.server.portal.faults.take(site.code, unquote(parts.path), parts.query, headers)
         if fault is not None:
             time.sleep(fault.delay)
             self._send(method, fault.response())
@@ -67,9 +68,9 @@ class _Handler(BaseHTTPRequestHandler):
                 unquote(parts.path),
                 parts.query,
                 body,
-                {k.lower(): v for k, v in self.headers.items()},
+                headers,
             )
-            response = site.handle(request)
+            response = site.serve(request)  # through the site's WAF, if it has one
         except Exception:
             # A bug in the portal must be loud in the test output, and still answer the client.
             traceback.print_exc(file=sys.stderr)

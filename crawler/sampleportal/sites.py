@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from . import home
+from . import challenges, home
 from .chrome import (
     Entry,
     PortalRequest,
@@ -96,6 +96,8 @@ class Site:
             | {p.doc_id for p in self._pages}
             | {c.doc_id for c in self.corpus}
         )
+        # The WAF in front of the site, if its spec names one: it sees every request first.
+        self.gate = challenges.gate_for(spec)
 
     @property
     def code(self) -> str:
@@ -218,6 +220,15 @@ class Site:
             self._deleted.clear()
 
     # -- serving ----------------------------------------------------------------------------
+
+    def serve(self, request: PortalRequest) -> Response:
+        """A request off the network: through the site's WAF first, when it has one (`handle` is the site
+        behind it, as tests that read pages directly see it)."""
+        if self.gate is not None:
+            blocked = self.gate.check(request)
+            if blocked is not None:
+                return blocked
+        return self.handle(request)
 
     def handle(self, request: PortalRequest) -> Response:
         method, path = request.method, request.path

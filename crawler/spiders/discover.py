@@ -127,7 +127,7 @@ class DiscoverSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         index: int = request.meta["discovery"]
         fetch: Fetch = request.meta["fetch"]
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             self.discoveries[index].visit(fetch, _page(failure.value.response))
         else:
             reason, detail = describe_failure(failure)

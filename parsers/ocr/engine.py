@@ -28,6 +28,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from parsers.ocr import OcrUnavailable
+
 GrayImage = npt.NDArray[np.uint8]  # H × W, 0 = black
 
 THREADS_ENV: Final[str] = "XXGK_OCR_THREADS"
@@ -42,10 +44,6 @@ _REC_SHAPE: Final[list[int]] = [3, 48, 96]
 _REC_BATCH: Final[int] = 6
 # Detection input: large enough for a table page at 150–200 dpi without shrinking its text.
 MAX_SIDE: Final[int] = 4096
-
-
-class OcrUnavailable(RuntimeError):
-    """rapidocr / onnxruntime / the bundled models are not installed (the `ocr` extra)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +100,11 @@ def model_paths() -> dict[str, Path]:
     rapidocr = _module("rapidocr")
     root = Path(rapidocr.__file__).resolve().parent
     paths = {task: root / rel for task, rel in MODEL_FILES.items()}
+    for task, path in paths.items():
+        if not path.is_file():  # a later wheel may ship renamed models: take its only one for the task
+            found = sorted((root / "models").glob(f"*_{task.lower()}_*.onnx"))
+            if len(found) == 1:
+                paths[task] = found[0]
     missing = [str(p) for p in paths.values() if not p.is_file()]
     if missing:
         raise OcrUnavailable(f"rapidocr models not found in the installed wheel: {', '.join(missing)}")

@@ -11,6 +11,7 @@ boxes stand in aligned columns, which become a Grid with columns found from the 
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -229,8 +230,9 @@ def _line_block(line: Sequence[Word], page: int | None) -> Line | None:
 
 
 def _is_tabular(line: Sequence[Word], th: float) -> bool:
-    gaps = [b.box.x0 - a.box.x1 for a, b in zip(line, line[1:], strict=False)]
-    return len(line) >= _MIN_TABLE_COLS and sum(1 for g in gaps if g >= _COLUMN_GAP * th) >= _MIN_TABLE_COLS - 1
+    gaps = [b.box.x0 - a.box.x1 for a, b in itertools.pairwise(line)]
+    wide = sum(1 for g in gaps if g >= _COLUMN_GAP * th)
+    return len(line) >= _MIN_TABLE_COLS and wide >= _MIN_TABLE_COLS - 1
 
 
 def _columns(lines: Sequence[Sequence[Word]], th: float) -> list[float]:
@@ -244,7 +246,7 @@ def _columns(lines: Sequence[Sequence[Word]], th: float) -> list[float]:
             merged[-1][1] = max(merged[-1][1], x1)
         else:
             merged.append([x0, x1])
-    return [(a[1] + b[0]) / 2 for a, b in zip(merged, merged[1:], strict=False)]
+    return [(a[1] + b[0]) / 2 for a, b in itertools.pairwise(merged)]
 
 
 def _text_grid(lines: Sequence[Sequence[Word]], th: float, page: int | None) -> Grid:

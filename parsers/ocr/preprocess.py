@@ -179,7 +179,10 @@ def estimate_skew(image: GrayImage) -> float:
     candidates = list(np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, step))
     for _ in range(3):  # coarse to fine: 0.25°, 0.05°, 0.01°
         scores = [(_profile_score(ink, float(a)), float(a)) for a in candidates]
-        best = max(scores)[1]
+        top = max(scores)[0]
+        # Near 0° small rotations move no pixel: the score is flat there; take the middle of the flat top.
+        ties = [a for score, a in scores if score >= top]
+        best = (min(ties) + max(ties)) / 2
         step /= 5
         candidates = [best + k * step for k in range(-5, 6)]
     return round(best, 2)

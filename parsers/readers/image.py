@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Final
-
-import numpy as np
+from types import ModuleType
+from typing import TYPE_CHECKING, Final
 
 from parsers.blocks import Block, Grid, Line
 from parsers.document import Document
-from parsers.ocr import layout, preprocess, ruling
-from parsers.ocr.engine import Engine, GrayImage, OcrUnavailable, TextBox, get_engine
+from parsers.ocr import OcrUnavailable
 from parsers.readers.limits import DEFAULT_LIMITS, Deadline, ReaderLimits
+
+if TYPE_CHECKING:  # numpy, Pillow and the engine load on first use: they are the optional `ocr` extra
+    from parsers.ocr.engine import Engine, GrayImage, TextBox
 
 # Text smaller than this (pixels, a detected box's height) is enlarged before it is read again.
 MIN_TEXT_HEIGHT: Final[float] = 16.0
@@ -36,6 +37,15 @@ class OcrError(RuntimeError):
     """A page that could not be read; the message is the reason to record."""
 
 
+def _load() -> tuple[ModuleType, ModuleType, ModuleType, ModuleType]:
+    """(engine, layout, preprocess, ruling), or OcrUnavailable naming what is missing."""
+    try:
+        from parsers.ocr import engine, layout, preprocess, ruling
+    except ImportError as exc:
+        raise OcrUnavailable(f"OCR is not available ({exc}); install the project's `ocr` extra") from exc
+    return engine, layout, preprocess, ruling
+
+
 @dataclass
 class OcrResult:
     blocks: list[Block] = field(default_factory=list)
@@ -45,16 +55,20 @@ class OcrResult:
 
 
 def _crop(image: GrayImage, box: TextBox) -> GrayImage | None:
+    import numpy as np
+
     h, w = image.shape
     x0, y0 = max(0, int(box.x0)), max(0, int(box.y0))
-    x1, y1 = min(w, int(round(box.x1))), min(h, int(round(box.y1)))
+    x1, y1 = min(w, round(box.x1)), min(h, round(box.y1))
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
     return np.ascontiguousarray(image[y0:y1, x0:x1])
 
 
 def _enlarge(image: GrayImage, factor: float) -> GrayImage:
-    cv2 = ruling.cv2_module()
+    import numpy as np
+
+    cv2 = _load()[0].cv2_module()
     h, w = image.shape
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
     return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_CUBIC), dtype=np.uint8)
@@ -63,6 +77,7 @@ def _enlarge(image: GrayImage, factor: float) -> GrayImage:
 def ocr_page(image: GrayImage, page: int | None, engine: Engine, max_pixels: int = DEFAULT_LIMITS.max_pixels,
              result: OcrResult | None = None) -> OcrResult:
     """OCR one grayscale page into blocks (appended to `result` when given)."""
+    _, layout, _, ruling = _load()
     out = result if result is not None else OcrResult()
     started = time.monotonic()
     with engine.lock:
@@ -87,7 +102,7 @@ def ocr_page(image: GrayImage, page: int | None, engine: Engine, max_pixels: int
     texts: list[tuple[str, float]] = []
     for crop in crops:
         if crop is None:
-            texts.append(("", layout.UNREAD))
+            texts.append(("", float(layout.UNREAD)))
             continue
         reading = next(readings)
         texts.append((reading.text, reading.confidence))
@@ -101,7 +116,9 @@ def ocr_page(image: GrayImage, page: int | None, engine: Engine, max_pixels: int
     return out
 
 
-def ocr_image(data: bytes, *, threads: int | None = None, limits: ReaderLimits = DEFAULT_LIMITS) -> list[Block]:
+def ocr_image(
+    data: bytes, *, threads: int | None = None, limits: ReaderLimits = DEFAULT_LIMITS
+) -> list[Block]:
     """The blocks of every page of an image file (for benchmarks and callers that want blocks only).
 
     Raises OcrError with the reason when the image cannot be read, OcrUnavailable without the engine."""
@@ -116,21 +133,23 @@ def ocr_pdf_page(image_bytes: bytes, page_no: int) -> list[Block]:
 
     Raises OcrError (message = the reason to record) when the page image cannot be read or holds no
     text, OcrUnavailable when the OCR engine is not installed."""
+    engine, _, preprocess, _ = _load()
     decoded = preprocess.decode(image_bytes)
     if not decoded.pages:
         raise OcrError(f"scanned PDF page {page_no}: " + "; ".join(decoded.warnings))
-    result = ocr_page(decoded.pages[0].image, page_no, get_engine())
+    result = ocr_page(decoded.pages[0].image, page_no, engine.get_engine())
     if not result.blocks:
         raise OcrError(f"scanned PDF page {page_no}: no text found by OCR")
     return result.blocks
 
 
 def _ocr_bytes(data: bytes, threads: int | None, limits: ReaderLimits) -> OcrResult:
+    engine_module, _, preprocess, _ = _load()
     decoded = preprocess.decode(data, limits)
     result = OcrResult(warnings=list(decoded.warnings))
     if not decoded.pages:
         return result
-    engine = get_engine(threads)
+    engine = engine_module.get_engine(threads)
     deadline = Deadline(limits.read_seconds)
     paged = len(decoded.pages) > 1
     for n, page in enumerate(decoded.pages):

@@ -133,4 +133,6 @@ def run_with_timeout(
         if proc.returncode is None:  # interrupted (KeyboardInterrupt): leave nothing behind
             _kill_group(proc)
             proc.wait()
-    return RunResult(command, proc.returncode, out[:_OUTPUT_CAP], err[:_OUTPUT_CAP], time.monotonic() - started)
+    return RunResult(
+        command, proc.returncode, out[:_OUTPUT_CAP], err[:_OUTPUT_CAP], time.monotonic() - started
+    )

@@ -26,6 +26,7 @@ from parsers.blocks import Block, Grid, Line
 from parsers.document import Document
 from parsers.readers.limits import DEFAULT_LIMITS, Deadline, ReaderLimits
 from parsers.readers.pdf_layout import (
+    Glyph,
     Run,
     TextLine,
     attach_fragments,
@@ -37,7 +38,7 @@ from parsers.readers.pdf_layout import (
     split_runs,
 )
 from parsers.readers.pdf_pages import Item, continue_tables, drop_running
-from parsers.readers.pdf_tables import RuledTable, build_table, within
+from parsers.readers.pdf_tables import Box, RuledTable, build_table, within
 from parsers.readers.text import clean
 
 METHOD_TABLE: Final[str] = "pdf-table"
@@ -45,6 +46,7 @@ METHOD_TEXT: Final[str] = "pdf-text"
 # pdfplumber's lines strategy: cells only where drawn lines (strokes or thin filled rectangles) cross.
 RULED: Final[dict[str, Any]] = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 OCR_DPI: Final[int] = 200  # scans are read at this resolution unless the pixel cap says less
+_MIN_OCR_DPI: Final[int] = 75
 
 # pdfminer logs every damaged object at WARNING; the reasons end up in the Document's warnings instead.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -70,15 +72,20 @@ def _open_error(exc: BaseException) -> str:
     return f"corrupt PDF (truncated or damaged): {detail}"
 
 
-def _ruled_tables(page: Any, glyphs: list[Any], number: int) -> tuple[list[RuledTable], list[Any]]:
+def _box(values: Sequence[Any]) -> Box:
+    x0, top, x1, bottom = (float(v) for v in values)
+    return x0, top, x1, bottom
+
+
+def _ruled_tables(page: Any, glyphs: list[Glyph], number: int) -> tuple[list[RuledTable], list[Glyph]]:
     tables: list[RuledTable] = []
     rest = glyphs
     for found in page.find_tables(RULED):
-        box = tuple(float(v) for v in found.bbox)
+        box = _box(found.bbox)
         inside = [g for g in rest if within(g, box)]
         if not inside:
             continue
-        cells = [tuple(float(v) for v in c) for c in found.cells]
+        cells = [_box(c) for c in found.cells]
         table, stray = build_table(cells, inside, number)
         if table is None:
             continue
@@ -91,34 +98,44 @@ def _ocr_page(page: Any, number: int, limits: ReaderLimits, warnings: list[str])
     """A page without a text layer: render it and ask the OCR reader (parsers.readers.image)."""
     try:
         from parsers.readers import image
-    except ImportError:
-        image = None  # type: ignore[assignment]
+    except ImportError:  # the OCR reader is an optional part
+        warnings.append(f"scanned PDF page {number}: OCR reader not available")
+        return []
     ocr = getattr(image, "ocr_pdf_page", None)
     if ocr is None:
         warnings.append(f"scanned PDF page {number}: OCR reader not available")
         return []
     width_in, height_in = float(page.width) / 72, float(page.height) / 72
     dpi = OCR_DPI
-    while dpi > 50 and width_in * dpi * height_in * dpi > limits.max_pixels:
+    while dpi > _MIN_OCR_DPI and width_in * dpi * height_in * dpi > limits.max_pixels:
         dpi -= 25
     if width_in * dpi * height_in * dpi > limits.max_pixels:
-        warnings.append(f"scanned PDF page {number}: page too large to render ({width_in:.0f}×{height_in:.0f} in)")
+        warnings.append(
+            f"scanned PDF page {number}: {width_in:.0f}×{height_in:.0f} in is too large to render for OCR"
+        )
         return []
-    buffer = io.BytesIO()
-    page.to_image(resolution=dpi).original.save(buffer, format="PNG")
-    result = ocr(buffer.getvalue(), number)
-    blocks = getattr(result, "blocks", result)
-    warnings.extend(getattr(result, "warnings", []))
-    return list(blocks) if blocks else []
+    try:
+        buffer = io.BytesIO()
+        page.to_image(resolution=dpi).original.save(buffer, format="PNG")
+        blocks = ocr(buffer.getvalue(), number)
+    except Exception as exc:  # OcrError, OcrUnavailable, a renderer failure: the reason is the message
+        message = str(exc) or type(exc).__name__
+        warnings.append(
+            message if message.startswith("scanned PDF page") else f"scanned PDF page {number}: {message}"
+        )
+        return []
+    return [b for b in blocks if isinstance(b, Line | Grid)]
 
 
 def _read_page(page: Any, number: int, limits: ReaderLimits, warnings: list[str]) -> _Page:
     out = _Page(number, float(page.height))
     chars = page.chars
     if len(chars) > limits.max_page_chars:
-        warnings.append(f"PDF page {number}: {len(chars)} characters (limit {limits.max_page_chars}); page skipped")
+        warnings.append(
+            f"PDF page {number}: {len(chars)} characters (limit {limits.max_page_chars}); page skipped"
+        )
         return out
-    glyphs = [g for g in glyphs_from(chars)]
+    glyphs = glyphs_from(chars)
     if not any(not g.text.isspace() for g in glyphs):
         out.scanned = _ocr_page(page, number, limits, warnings)
         return out
@@ -190,7 +207,9 @@ def _read(pdf: Any, limits: ReaderLimits, warnings: list[str]) -> Document:
     read: list[_Page] = []
     for number, page in enumerate(pages, start=1):
         if deadline.expired():
-            warnings.append(f"PDF read stopped after page {number - 1}: time limit {limits.read_seconds:.0f} s")
+            warnings.append(
+                f"PDF read stopped after page {number - 1}: time limit {limits.read_seconds:.0f} s"
+            )
             break
         try:
             read.append(_read_page(page, number, limits, warnings))
@@ -216,7 +235,9 @@ def _read(pdf: Any, limits: ReaderLimits, warnings: list[str]) -> Document:
     return Document(blocks, "\n".join(raw), title, {}, None, warnings, "", "pdf")
 
 
-def read_pdf(data: bytes, content_type: str | None = None, *, limits: ReaderLimits = DEFAULT_LIMITS) -> Document:
+def read_pdf(
+    data: bytes, content_type: str | None = None, *, limits: ReaderLimits = DEFAULT_LIMITS
+) -> Document:
     """Read a PDF's text layer (scanned pages through OCR). Never raises."""
     if len(data) > limits.max_bytes:
         return _failure(f"PDF too large: {len(data)} bytes (limit {limits.max_bytes})")

@@ -20,13 +20,16 @@ from parsers.readers.text import join_wrapped
 from parsers.tables.cells import looks_like_value
 
 # Gaps, in font sizes: a column boundary, a space between words, an indent.
-_SEGMENT_GAP: Final[float] = 0.9
+_SEGMENT_GAP: Final[float] = 0.5
 _WORD_GAP: Final[float] = 0.2
 _INDENT: Final[float] = 1.2
 # Vertical centres closer than this (in font sizes) are one line.
 _SAME_LINE: Final[float] = 0.45
 # Overprinted glyphs (fake bold): the same character again within this distance (in font sizes).
 _OVERPRINT: Final[float] = 0.3
+# The longest merged group label of the official tables ("三、本年度办理结果" is 9 characters).
+_GROUP_LABEL_MAX: Final[int] = 10
+_SECTION_HEADING: Final[re.Pattern[str]] = re.compile(r"^\s*[一二三四五六七八九十]+[、.．]")
 _NUMBERED_HEADING: Final[re.Pattern[str]] = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+[章节部])"
 )
@@ -194,30 +197,69 @@ class Run:
     lines: list[TextLine]
 
 
-def _in_table(prev: TextLine, line: TextLine, nxt: TextLine | None) -> bool:
-    """A one-segment line between two table rows (a wrapped cell, a merged label) belongs to the table."""
-    if line.tabular:
-        return True
-    if nxt is None or not (prev.tabular and nxt.tabular):
-        return False
-    reach = 3 * line.size
-    return line.top - prev.bottom <= reach and nxt.top - line.bottom <= reach
+# Lines of one table follow each other closely; a gap wider than this (in font sizes) ends the table.
+_TABLE_GAP: Final[float] = 2.0
+# One-segment lines (wrapped cells, merged labels) that may stand between two rows of one table.
+_MAX_LOOSE: Final[int] = 4
+_LOOSE_MAX: Final[int] = 40
+# A wrapped label line sits within this many font sizes of its row's line (half a line and padding).
+_ADJACENT: Final[float] = 0.8  # characters: longer one-segment lines are prose
+
+
+def _close(above: TextLine, below: TextLine) -> bool:
+    return below.top - above.bottom <= _TABLE_GAP * max(above.size, below.size)
+
+
+def _loose(line: TextLine) -> bool:
+    """A one-segment line that may belong to a table: not a section heading, not a line of prose."""
+    text = line.text
+    return (
+        not line.tabular
+        and len(text) <= _LOOSE_MAX
+        and not (_SECTION_HEADING.match(text) and len(text) > _GROUP_LABEL_MAX)
+    )
+
+
+def _reaches_table(lines: Sequence[TextLine], i: int) -> int | None:
+    """From loose line i, the index of the table row that closely follows a chain of loose lines."""
+    j = i
+    while j < len(lines) and j - i < _MAX_LOOSE and _loose(lines[j]):
+        if j > i and not _close(lines[j - 1], lines[j]):
+            return None
+        j += 1
+    if j < len(lines) and j > i and lines[j].tabular and _close(lines[j - 1], lines[j]):
+        return j
+    return None
 
 
 def split_runs(lines: Sequence[TextLine]) -> list[TextLine | Run]:
-    """Lines in order, with each stretch of table rows gathered into a `Run`."""
+    """Lines in order, with each stretch of table rows gathered into a `Run`.
+
+    A run is made of lines of two or more segments and the short one-segment lines (the wrapped rest
+    of a cell, a merged label) that closely precede one of them; a section heading ends it."""
     out: list[TextLine | Run] = []
-    for i, line in enumerate(lines):
+    i = 0
+    while i < len(lines):
+        line = lines[i]
         current = out[-1] if out else None
-        if isinstance(current, Run):
-            nxt = lines[i + 1] if i + 1 < len(lines) else None
-            if _in_table(current.lines[-1], line, nxt):
-                current.lines.append(line)
-                continue
+        joins = isinstance(current, Run) and _close(current.lines[-1], line)
         if line.tabular:
-            out.append(Run([line]))
-        else:
-            out.append(line)
+            if isinstance(current, Run) and joins:
+                current.lines.append(line)
+            else:
+                out.append(Run([line]))
+            i += 1
+            continue
+        j = _reaches_table(lines, i) if _loose(line) else None
+        if j is not None:
+            if isinstance(current, Run) and joins:
+                current.lines.extend(lines[i:j])
+            else:
+                out.append(Run(list(lines[i:j])))
+            i = j
+            continue
+        out.append(line)
+        i += 1
     return out
 
 
@@ -227,15 +269,6 @@ def _value_left(run: Run) -> float | None:
     return min(edges) if edges else None
 
 
-def _top_aligned(anchors: Sequence[TextLine], value_left: float) -> bool:
-    """Whether values sit on the first line of their row (Word's default) rather than in its middle.
-
-    Centred values of a label wrapped over an even number of lines sit between two label lines, so a
-    row's line then has no label; top-aligned values always share a line with the label's first line.
-    """
-    return all(any(s.x1 <= value_left for s in a.segments) for a in anchors)
-
-
 def attach_fragments(run: Run) -> list[TextLine]:
     """The run's rows: lines with values, each with the label-only lines that belong to it; header rows
     (labels over the value columns) and lines before the first value row stay rows of their own."""
@@ -243,7 +276,6 @@ def attach_fragments(run: Run) -> list[TextLine]:
     if value_left is None:
         return list(run.lines)
     anchors = [line for line in run.lines if line.has_value()]
-    top_aligned = _top_aligned(anchors, value_left)
     rows: list[TextLine] = []
     for line in run.lines:
         if line in anchors or line.x1 > value_left:  # a value row, or a header row
@@ -251,13 +283,18 @@ def attach_fragments(run: Run) -> list[TextLine]:
             continue
         above = next((a for a in reversed(anchors) if a.cy < line.cy), None)
         below = next((a for a in anchors if a.cy > line.cy), None)
-        if above is None:  # above the first value row: the table's header
+        if above is None and (below is None or below.top - line.bottom > _ADJACENT * line.size):
+            # Above the first value row and not the wrapped label right above it: the table's header.
             rows.append(line)
             continue
-        if top_aligned or below is None:
+        # The nearest row: right for centred values (the official template) and for labels wrapped
+        # over two lines whatever the alignment; top-aligned values beside labels of three lines or
+        # more cannot be told apart from centred ones without ruling lines.
+        if below is None or (above is not None and line.cy - above.cy <= below.cy - line.cy):
             target = above
         else:
-            target = above if line.cy - above.cy <= below.cy - line.cy else below
+            target = below
+        assert target is not None
         target.fragments.append(line)
     return rows
 

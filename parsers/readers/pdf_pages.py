@@ -48,17 +48,25 @@ def drop_running(pages: Sequence[list[Item]], heights: Sequence[float]) -> list[
     for items, height in zip(pages, heights, strict=True):
         kept: list[Item] = []
         for item in items:
-            if isinstance(item, TextLine) and _in_margin(item, height):
-                if _PAGE_NUMBER.match(item.text) or (len(pages) > 1 and seen[_DIGITS.sub("#", item.text)] > 1):
-                    continue
-            kept.append(item)
+            running = isinstance(item, TextLine) and (
+                _in_margin(item, height)
+                and (
+                    _PAGE_NUMBER.match(item.text)
+                    or (len(pages) > 1 and seen[_DIGITS.sub("#", item.text)] > 1)
+                )
+            )
+            if not running:
+                kept.append(item)
         out.append(kept)
     return out
 
 
 def _same_columns(a: RuledTable, b: RuledTable) -> bool:
     """The outer edges agree and most of the column boundaries do (the header's extra ones aside)."""
-    if abs(a.columns[0] - b.columns[0]) > _EDGE_TOLERANCE or abs(a.columns[-1] - b.columns[-1]) > _EDGE_TOLERANCE:
+    if (
+        abs(a.columns[0] - b.columns[0]) > _EDGE_TOLERANCE
+        or abs(a.columns[-1] - b.columns[-1]) > _EDGE_TOLERANCE
+    ):
         return False
     shared = sum(1 for x in b.columns if any(abs(x - y) <= _EDGE_TOLERANCE for y in a.columns))
     return shared >= 0.6 * len(b.columns)

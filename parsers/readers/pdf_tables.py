@@ -22,7 +22,7 @@ Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 # Cell edges closer than this (points) are one boundary: renderers round coordinates differently.
 _EDGE_TOLERANCE: Final[float] = 1.5
 # A "table" of fewer slots is a box around text (a framed note, a page border), not a table.
-_MIN_ROWS: Final[int] = 2
+_MIN_ROWS: Final[int] = 1  # a one-row table is the tail of one cut by a page break
 _MIN_COLS: Final[int] = 2
 
 
@@ -56,7 +56,9 @@ def cell_text(glyphs: Sequence[Glyph], page: int) -> str:
     return join_wrapped(parts)
 
 
-def build_table(cells: Sequence[Box], glyphs: Sequence[Glyph], page: int) -> tuple[RuledTable | None, list[Glyph]]:
+def build_table(
+    cells: Sequence[Box], glyphs: Sequence[Glyph], page: int
+) -> tuple[RuledTable | None, list[Glyph]]:
     """(the table, glyphs inside its box that fell in no cell); None when the cells make no table."""
     xs = _boundaries([c[0] for c in cells] + [c[2] for c in cells])
     ys = _boundaries([c[1] for c in cells] + [c[3] for c in cells])

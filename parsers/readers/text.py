@@ -24,9 +24,7 @@ _RADICAL_FORMS: Final[dict[int, str]] = {
     0x2EEE: "齿", 0x2EF0: "龙", 0x2EF3: "龟",
 }  # fmt: skip
 # Kangxi radicals, compatibility ideographs and their supplement: NFKC maps each to one ideograph.
-_COMPAT: Final[re.Pattern[str]] = re.compile(
-    "[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]"
-)
+_COMPAT: Final[re.Pattern[str]] = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
 
 
 def _fold(match: re.Match[str]) -> str:
@@ -48,7 +46,10 @@ def clean(text: str) -> str:
 def _needs_space(left: str, right: str) -> bool:
     """Words of Latin script are broken at spaces; CJK text and numbers are broken anywhere."""
     return (
-        left.isascii() and right.isascii() and left.isalnum() and right.isalnum()
+        left.isascii()
+        and right.isascii()
+        and left.isalnum()
+        and right.isalnum()
         and not (left.isdigit() and right.isdigit())
     )
 

@@ -30,7 +30,7 @@ def _match(fmt: str, candidate: str) -> str | None:
     return None
 
 
-def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[str]]:
+def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[Token]]:
     def find(candidates: Sequence[str]) -> str | None:
         for candidate in candidates:
             row = _match(fmt, candidate)

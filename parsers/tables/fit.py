@@ -17,23 +17,31 @@ from typing import Final
 _MAX_GLUED_DIGITS: Final[int] = 24
 
 
-def fit(run: Sequence[str], n: int) -> tuple[list[str] | None, str | None]:
-    """The n cell texts of a row from the run of cell texts after its label, or (None, reason)."""
-    cells = list(run)
+def fit_positions(run: Sequence[str], n: int) -> tuple[list[int] | None, str | None]:
+    """Which n cells of the run of cell texts after a row label are the row's, or (None, reason)."""
+    cells = list(range(len(run)))
     if len(cells) == n:
         return cells, None
     if len(cells) < n:
         return None, f"{len(cells)} of {n} cells"
-    while len(cells) > n and cells[-1] == "":
+    while len(cells) > n and run[cells[-1]] == "":
         cells.pop()
-    while len(cells) > n and cells[0] == "":
+    while len(cells) > n and run[cells[0]] == "":
         cells.pop(0)
-    if len(cells) > n and all(extra == cells[n - 1] for extra in cells[n:]):
+    if len(cells) > n and all(run[extra] == run[cells[n - 1]] for extra in cells[n:]):
         # A merged last cell, expanded over its colspan.
         cells = cells[:n]
     if len(cells) == n:
         return cells, None
     return None, f"{len(run)} cells for {n} columns"
+
+
+def fit(run: Sequence[str], n: int) -> tuple[list[str] | None, str | None]:
+    """The n cell texts of a row from the run of cell texts after its label, or (None, reason)."""
+    positions, problem = fit_positions(run, n)
+    if positions is None:
+        return None, problem
+    return [run[i] for i in positions], None
 
 
 def _splits(digits: str, parts: int) -> Iterator[list[str]]:

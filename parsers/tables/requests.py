@@ -43,7 +43,7 @@ def _matches(fmt: str, candidate: str) -> tuple[tuple[int, bool], ...]:
     return tuple(out)
 
 
-def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[str]]:
+def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[Token]]:
     rows = request_row_keys(fmt)
     pos = 0
 

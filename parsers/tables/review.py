@@ -12,7 +12,7 @@ from typing import Final
 from parsers import template
 from parsers.model import Table
 from parsers.tables.build import RowShape, build
-from parsers.tables.fit import fit
+from parsers.tables.fit import fit, fit_positions
 from parsers.tables.labels import core, review_block_keys, review_header_keys
 from parsers.tables.tokens import Token
 from parsers.tables.walk import collect_runs
@@ -38,22 +38,26 @@ def _start(tokens: Sequence[Token]) -> int | None:
     return None
 
 
-def _value_runs(tokens: Sequence[Token]) -> list[list[str]]:
+def _value_runs(tokens: Sequence[Token]) -> list[list[Token]]:
     """Runs of values between labels; row breaks do not split them (15 cells may wrap over lines)."""
-    runs: list[list[str]] = [[]]
+    runs: list[list[Token]] = [[]]
     for token in tokens:
         if token.kind == "value":
-            runs[-1].append(token.text)
+            runs[-1].append(token)
         elif token.kind == "label" and runs[-1]:
             runs.append([])
-    return [r for r in runs if any(r)]
+    return [r for r in runs if any(t.text for t in r)]
+
+
+def _texts(run: Sequence[Token]) -> list[str]:
+    return [t.text for t in run]
 
 
 def _shapes() -> list[RowShape]:
     return [RowShape(b.id, template.REVIEW_COLUMNS) for b in template.REVIEW_BLOCKS]
 
 
-def _by_block(tokens: Sequence[Token]) -> dict[str, list[str]]:
+def _by_block(tokens: Sequence[Token]) -> dict[str, list[Token]]:
     blocks = review_block_keys()
 
     def find(candidates: Sequence[str]) -> str | None:
@@ -66,7 +70,7 @@ def _by_block(tokens: Sequence[Token]) -> dict[str, list[str]]:
         return None
 
     runs = collect_runs(tokens, find)
-    return {block: run for block, run in runs.items() if fit(run, _COLS)[0] is not None}
+    return {block: run for block, run in runs.items() if fit(_texts(run), _COLS)[0] is not None}
 
 
 def read_review(tokens: Sequence[Token]) -> tuple[Table | None, list[str]]:
@@ -76,14 +80,15 @@ def read_review(tokens: Sequence[Token]) -> tuple[Table | None, list[str]]:
     rest = tokens[start:]
     runs = _value_runs(rest)
     for run in runs:
-        texts, _ = fit(run, _CELLS)
-        if texts is not None:
-            split = {b.id: texts[i * _COLS : (i + 1) * _COLS] for i, b in enumerate(template.REVIEW_BLOCKS)}
+        positions, _ = fit_positions(_texts(run), _CELLS)
+        if positions is not None:
+            cells = [run[i] for i in positions]
+            split = {b.id: cells[i * _COLS : (i + 1) * _COLS] for i, b in enumerate(template.REVIEW_BLOCKS)}
             return build(NAME, _shapes(), split)
     per_block = _by_block(rest)
     if len(per_block) == len(template.REVIEW_BLOCKS):
         return build(NAME, _shapes(), per_block)
     if runs:
-        _, problem = fit(runs[0], _CELLS)
-        return None, [f"table {NAME}: {problem} ({' | '.join(runs[0])!r}); table not read"]
+        _, problem = fit(_texts(runs[0]), _CELLS)
+        return None, [f"table {NAME}: {problem} ({' | '.join(_texts(runs[0]))!r}); table not read"]
     return None, []

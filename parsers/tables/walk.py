@@ -19,11 +19,11 @@ _MAX_PIECES: Final[int] = 3
 Finder = Callable[[Sequence[str]], str | None]
 
 
-def collect_runs(tokens: Sequence[Token], find: Finder) -> dict[str, list[str]]:
-    """{row id: cell texts after its label}; `find` gets candidate label keys, longest-joined last."""
-    runs: dict[str, list[str]] = {}
+def collect_runs(tokens: Sequence[Token], find: Finder) -> dict[str, list[Token]]:
+    """{row id: the value tokens after its label}; `find` gets candidate label keys, longest-joined last."""
+    runs: dict[str, list[Token]] = {}
     current: str | None = None
-    run: list[str] = []
+    run: list[Token] = []
     pieces: list[str] = []
 
     def close() -> None:
@@ -36,7 +36,7 @@ def collect_runs(tokens: Sequence[Token], find: Finder) -> dict[str, list[str]]:
         if token.kind == "value":
             pieces = []
             if current is not None:
-                run.append(token.text)
+                run.append(token)
             continue
         if token.kind == "break":
             pieces = []

@@ -36,7 +36,11 @@ from tests.corpus_images import render
 DPI: Final[int] = 150
 KINDS: Final[tuple[str, ...]] = ("clean", "degraded", "traditional", "traditional-degraded")
 # The sample portal's regions: code, name (seeded as the portal seeds them: seed = code).
-REGIONS: Final[tuple[tuple[str, str], ...]] = (("990101", "样本市"), ("990102", "样本县"), ("990103", "样本区"))
+REGIONS: Final[tuple[tuple[str, str], ...]] = (
+    ("990101", "样本市"),
+    ("990102", "样本县"),
+    ("990103", "样本区"),
+)
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,8 @@ def expected(report: SyntheticReport, k: Kind) -> dict[str, Any]:
     return {
         "title": report.title,
         "organ": report.organ,
-        "region": {"name": report.region_name, "code": report.region_code},
+        # The code comes from a page's SiteIDCode meta; a picture has none.
+        "region": {"name": report.region_name, "code": None},
         "year": report.year,
         "publish_date": None,
         "sign_date": None,
@@ -131,7 +136,7 @@ def expected(report: SyntheticReport, k: Kind) -> dict[str, Any]:
         "checks_failing": list(rules.failing(report.format, tables)),
         "kind": "report",
         "notes": f"tests/corpus_images: {k.name}, drawn from generator report {report.region_code}/"
-        f"{report.doc_id} ({report.defect or 'consistent'}{', ' + report.special_cell if report.special_cell else ''})",
+        f"{report.doc_id} ({' '.join(filter(None, (report.defect or 'consistent', report.special_cell)))})",
     }
 
 
@@ -153,7 +158,9 @@ def pick_reports(per_format: int, seed: int = 0, consistent: bool = False) -> li
         pool = [r for r in pool if not r.defect and not rules.failing(r.format, r.figures)]
     picked: list[SyntheticReport] = []
     for fmt in ("2021", "2019"):
-        same = sorted((r for r in pool if r.format == fmt), key=lambda r: (-_nonzero(r), r.region_code, r.doc_id))
+        same = sorted(
+            (r for r in pool if r.format == fmt), key=lambda r: (-_nonzero(r), r.region_code, r.doc_id)
+        )
         picked.extend(same[:per_format])
     # The layout only matters for HTML pages; here every report is drawn from its figures.
     return [replace(r, layout="html-table") for r in picked]
@@ -180,7 +187,9 @@ def build(out: Path, reports: Iterable[SyntheticReport], kinds: Iterable[str] = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.corpus_images.build", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.corpus_images.build", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--per-format", type=int, default=5, help="reports per table format (default 5)")
     parser.add_argument("--seed", type=int, default=0)

@@ -80,9 +80,9 @@ def _wrap(text: str, face: ImageFont.FreeTypeFont, width: float) -> list[str]:
     """Break text into lines no wider than `width`, between characters (CJK) but never inside a number."""
     pieces: list[str] = []
     for ch in text:
-        if pieces and ch.isascii() and ch.isalnum() and pieces[-1][-1:].isascii() and pieces[-1][-1:].isalnum():
-            pieces[-1] += ch
-        elif pieces and ch in ".," and pieces[-1][-1:].isdigit():
+        last = pieces[-1][-1:] if pieces else ""
+        in_number = last.isascii() and last.isalnum() and ch.isascii() and ch.isalnum()
+        if in_number or (last.isdigit() and ch in ".,"):
             pieces[-1] += ch
         else:
             pieces.append(ch)
@@ -155,7 +155,9 @@ def draw_table(grid: Grid, dpi: int = 150, margin_inch: float = 0.3) -> Image.Im
     return image
 
 
-def draw_line(text: str, width: int, dpi: int = 150, pt: float = FONT_PT, centre: bool = False) -> Image.Image:
+def draw_line(
+    text: str, width: int, dpi: int = 150, pt: float = FONT_PT, centre: bool = False
+) -> Image.Image:
     """One line of text (a title, a section heading) on a strip as wide as the tables."""
     face = font(round(pt * dpi / 72))
     margin = round(0.3 * dpi)

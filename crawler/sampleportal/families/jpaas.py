@@ -7,8 +7,9 @@ queryData="{'webId':…,'tplSetId':…,'pageType':'column','tagId':…,'editType
 the browser fetches GET `…/build/unit?<those fields>&paramJson={"pageNo":N,"pageSize":S}`. The answer is
 JSON `{"success":true,"data":{"html":"<ul>…</ul><div class='pagination'>…</div>","total":T}}`.
 The unit endpoint answers 403 (an HTML page) to a client without a User-Agent or without a Referer from
-the site itself. Details are `/art/YYYY/art_<32 hex>.html`, body in `#zoom`; how a page dates itself varies
-by document: the PubDate meta and a 发布时间 line; no article metas but a 发布日期 line; the meta only.
+a page of the site itself. Details are `/art/YYYY/art_<32 hex>.html`, body in `#zoom`; how a page dates
+itself varies by document: the PubDate meta and a 发布时间 line; no article metas but a 发布日期 line; the
+meta only.
 """
 
 from __future__ import annotations
@@ -155,8 +156,14 @@ def forbidden() -> Response:
 
 
 def _from_the_site(site: Site, request: PortalRequest) -> bool:
-    referer = request.headers.get("referer", "")
-    return bool(request.headers.get("user-agent")) and urlsplit(referer).hostname == site.spec.host
+    """A User-Agent, and a Referer that is a page of this site (the unit endpoint itself is no page: a
+    client paging by following its own replies gives itself away)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    return (
+        bool(request.headers.get("user-agent"))
+        and referer.hostname == site.spec.host
+        and referer.path != UNIT_PATH
+    )
 
 
 def unit_reply(site: Site, request: PortalRequest) -> Response:

@@ -162,10 +162,10 @@ def listing_page(site: Site, entries: list[Entry], page: int) -> str:
 
 def _server_error() -> Response:
     body = (
-        "<html><head><title>Validation of viewstate MAC failed.</title></head><body>"
-        "<h1>Server Error in '/' Application.</h1><h2><i>Validation of viewstate MAC failed.</i></h2>"
-        "</body></html>"
-    ).encode()
+        b"<html><head><title>Validation of viewstate MAC failed.</title></head><body>"
+        b"<h1>Server Error in '/' Application.</h1><h2><i>Validation of viewstate MAC failed.</i></h2>"
+        b"</body></html>"
+    )
     return Response(500, body, "text/html; charset=utf-8")
 
 

@@ -96,7 +96,8 @@ def detail_page(site: Site, entry: Entry) -> str:
         bare_head(spec, entry.title)
         + "<body>\n"
         + top_bar(spec)
-        + f'<div class="location">当前位置：<a href="/">首页</a> &gt; <a href="{COLUMN_PATH}">{COLUMN_NAME}</a></div>\n'
+        + '<div class="location">当前位置：<a href="/">首页</a> &gt; '
+        + f'<a href="{COLUMN_PATH}">{COLUMN_NAME}</a></div>\n'
         + f'<div class="article-title">{esc(entry.title)}</div>\n'
         + f'<div class="article-info">{"　".join(info)}</div>\n'
         + '<div class="article-content">\n'

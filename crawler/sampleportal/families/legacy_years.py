@@ -95,8 +95,8 @@ def folder_page(site: Site, year: int, shown: list[Entry], page: int) -> str:
     for entry in shown[page * PER_PAGE : (page + 1) * PER_PAGE]:
         href = "./" + detail_path(entry).removeprefix(folder(year))
         rows.append(
-            f'<li><a href="{href}" target="_blank" title="{esc(entry.title)}">{esc(list_title(entry.title))}</a>'
-            f"<span>{entry.listing_date.isoformat()}</span></li>"
+            f'<li><a href="{href}" target="_blank" title="{esc(entry.title)}">'
+            f"{esc(list_title(entry.title))}</a><span>{entry.listing_date.isoformat()}</span></li>"
         )
     return (
         head(spec, f"{year}年度_{spec.portal_name}", site_metas(spec))
@@ -126,7 +126,8 @@ def detail_page(site: Site, entry: Entry) -> str:
         head(spec, f"{entry.title}_{spec.portal_name}", article_metas(spec, entry))
         + "<body>\n"
         + top_bar(spec)
-        + f'<div class="crumbs">当前位置：<a href="/">首页</a> &gt; <a href="{INDEX_DIR}">{COLUMN_NAME}</a></div>\n'
+        + '<div class="crumbs">当前位置：<a href="/">首页</a> &gt; '
+        + f'<a href="{INDEX_DIR}">{COLUMN_NAME}</a></div>\n'
         + f'<h1 class="title">{esc(entry.title)}</h1>\n'
         + f'<div class="info">{"　".join(info)}</div>\n'
         + '<div id="zoom">\n'
