@@ -1,21 +1,29 @@
 """Parser throughput: reports per second on one core, and the cost relative to a bare lxml pass.
 
-`python bench/parse.py [--sites N] [--seeds DIR] [--profile]`
+`python bench/parse.py [--sites N] [--seeds DIR] [--repeat N] [--profile]`
 
 The corpus is built in memory: for each sample region, every report the generator can make (organs × years,
 all four layouts, both formats) rendered as a full page (UTF-8 `.TRS_Editor`, UTF-8 `#zoom`, GBK without a
-charset), plus the seed reports when their directory is found. Each page is parsed once in-process on one
-thread (timed in process CPU time), after a warm-up on pages of another region (opencc and the division
-table load once per process, not per report). The baseline is `lxml.html.fromstring(page).text_content()`
-on the same bytes.
+charset), plus the seed reports when their directory is found. Each page is parsed in-process on one thread
+(timed in process CPU time), after a warm-up on pages of another region (opencc and the division table load
+once per process, not per report). The baseline is `lxml.html.fromstring(page).text_content()` on the same
+bytes.
+
+Both are timed over `--repeat` passes (default 3) and each page counts its fastest pass: other work on a
+shared machine only ever adds time, so the minimum is the figure that repeats. Before every parse pass the
+parser's memo caches (per-line verdicts, normalised text; any `lru_cache` in `parsers.*` holding more than
+a handful of entries) are emptied, so each pass is a first pass over the corpus: what it gains from lines
+that recur is what the corpus itself repeats, never what an earlier pass left behind.
 Targets (printed, not asserted): ≥ 200 reports/s and parser time ≤ 4 × the baseline.
-`--profile` adds cProfile's top 15 functions by cumulative time over the parse pass.
+`--profile` adds the share of each parser layer and cProfile's top 15 functions by cumulative time, over
+one extra (profiled) parse pass.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import os
 import pstats
@@ -40,6 +48,19 @@ TARGET_RATE: Final[float] = 200.0
 TARGET_RATIO: Final[float] = 4.0
 MIN_PAGES: Final[int] = 200
 WARMUP_REGION: Final[tuple[str, str]] = ("990109", "预热县")
+# lru_caches up to this size hold loaded resources (opencc, the division table, compiled patterns), which
+# load once per process: they are kept. Larger ones memoise per-line work and are emptied between passes.
+RESOURCE_CACHE_MAX: Final[int] = 8
+# Parser layers for --profile: (label, module file suffix, function name), in pipeline order.
+LAYERS: Final[tuple[tuple[str, str, str], ...]] = (
+    ("document (bytes -> blocks)", "parsers/document.py", "load"),
+    ("script", "parsers/normalize.py", "detect_script"),
+    ("metadata", "parsers/metadata.py", "extract"),
+    ("sections", "parsers/sections.py", "split"),
+    ("tables", "parsers/tables/read.py", "read_tables"),
+    ("legacy figures", "parsers/legacy.py", "read_legacy"),
+    ("checks", "parsers/checks.py", "run_checks"),
+)
 
 
 class Page:
@@ -69,15 +90,41 @@ def warm_up() -> None:
         parse_report(synthetic_page(report, STYLES["trs"]))
 
 
-def _timed(pages: list[Page], work: Callable[[Page], object]) -> tuple[float, dict[str, float]]:
-    # CPU time of this process: the figure is per core, and other work on the machine does not count.
+def clear_memo_caches() -> int:
+    """Empty the parser's memo caches (see the module doc); returns how many were emptied."""
+    emptied = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "parsers" or name.startswith("parsers.")):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, functools._lru_cache_wrapper):
+                maxsize = value.cache_info().maxsize
+                if maxsize is None or maxsize > RESOURCE_CACHE_MAX:
+                    value.cache_clear()
+                    emptied += 1
+    return emptied
+
+
+def _timed(
+    pages: list[Page],
+    work: Callable[[Page], object],
+    repeat: int,
+    before_pass: Callable[[], object] | None = None,
+) -> tuple[float, dict[str, float]]:
+    """(total, per page label): each page's fastest of `repeat` passes, in CPU time of this process (the
+    figure is per core, and other work on the machine does not count)."""
+    best = [float("inf")] * len(pages)
+    for _ in range(repeat):
+        if before_pass is not None:
+            before_pass()
+        for n, page in enumerate(pages):
+            t0 = time.process_time()
+            work(page)
+            best[n] = min(best[n], time.process_time() - t0)
     per_label: dict[str, float] = {}
-    start = time.process_time()
-    for page in pages:
-        t0 = time.process_time()
-        work(page)
-        per_label[page.label] = per_label.get(page.label, 0.0) + time.process_time() - t0
-    return time.process_time() - start, dict(per_label)
+    for page, seconds in zip(pages, best, strict=True):
+        per_label[page.label] = per_label.get(page.label, 0.0) + seconds
+    return sum(best), per_label
 
 
 def _parse(page: Page) -> object:
@@ -98,8 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(os.environ.get("XXGK_SEEDS_DIR", REPO_ROOT.parent / "shared" / "seeds")),
         help="directory of seed reports to add (default ../shared/seeds; skipped when absent)",
     )
-    parser.add_argument("--profile", action="store_true", help="print cProfile's top 15 by cumulative time")
+    parser.add_argument("--repeat", type=int, default=3, help="timed passes; each page counts its fastest")
+    parser.add_argument(
+        "--profile", action="store_true", help="print layer shares and cProfile's top 15 by cumulative time"
+    )
     args = parser.parse_args(argv)
+    repeat = max(1, args.repeat)
 
     pages = build_corpus(max(1, min(args.sites, len(SITES))), args.seeds)
     megabytes = sum(len(p.data) for p in pages) / 1e6
@@ -110,14 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: fewer than {MIN_PAGES} pages; figures are less stable")
 
     warm_up()
-    _timed(pages[:5], _bare_lxml)
-    base_total, _ = _timed(pages, _bare_lxml)
-    profiler = cProfile.Profile() if args.profile else None
-    if profiler is not None:
-        profiler.enable()
-    parse_total, per_label = _timed(pages, _parse)
-    if profiler is not None:
-        profiler.disable()
+    _timed(pages[:5], _bare_lxml, 1)
+    base_total, _ = _timed(pages, _bare_lxml, repeat)
+    parse_total, per_label = _timed(pages, _parse, repeat, before_pass=clear_memo_caches)
 
     rate = len(pages) / parse_total
     ratio = parse_total / base_total
@@ -131,11 +177,29 @@ def main(argv: list[str] | None = None) -> int:
     met_rate = "met" if rate >= TARGET_RATE else "MISSED"
     met_ratio = "met" if ratio <= TARGET_RATIO else "MISSED"
     print(f"target ≥ {TARGET_RATE:.0f} reports/s: {met_rate}; target ratio ≤ {TARGET_RATIO:.0f}: {met_ratio}")
-    if profiler is not None:
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
-        print(out.getvalue())
+    if args.profile:
+        _profile(pages)
     return 0
+
+
+def _profile(pages: list[Page]) -> None:
+    clear_memo_caches()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for page in pages:
+        _parse(page)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    # (file, line, function) -> (primitive calls, calls, own time, cumulative time, callers)
+    table: dict[tuple[str, int, str], tuple[int, int, float, float, object]] = stats.stats  # type: ignore[attr-defined]
+    total = next((v[3] for k, v in table.items() if k[2] == "parse_report"), 0.0)
+    print(f"per layer (cumulative, profiled; share of parse_report {total:.3f} s):")
+    for label, suffix, function in LAYERS:
+        seconds = sum(v[3] for k, v in table.items() if k[2] == function and k[0].endswith(suffix))
+        print(f"  {label:28} {seconds:7.3f} s  {100 * seconds / total if total else 0.0:5.1f}%")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
+    print(out.getvalue())
 
 
 if __name__ == "__main__":

@@ -172,7 +172,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"database: {_describe_database(url)}", flush=True)
         # Warnings and errors only: the summary below is the demo's output.
         overrides = {"SAMPLE_PORTAL_PORT": portal.port, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
-        ok = run_crawl({"sample": "1"}, overrides)
+        # Regions needing a browser are crawled when Chromium is there, else skipped with a note.
+        from crawler.browser import chromium_path, sample_crawl_args
+        from crawler.registry import load_registry
+
+        sample = load_registry(sample_port=portal.port).sample_regions()
+        spider_args, note = sample_crawl_args(sample, chromium_path())
+        if note:
+            print(note, flush=True)
+        ok = run_crawl(spider_args, overrides)
     finally:
         portal.stop()
     print_summary(url)

@@ -17,12 +17,13 @@ judged, on errors too (crawler/challenges.py, and `release_page` for errbacks).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,21 @@ def needs_browser(region: Region) -> bool:
     return region.params.get("render") == "browser" or bool(region.params.get("challenge"))
 
 
+def sample_crawl_args(regions: Sequence[Region], executable: str | None) -> tuple[dict[str, str], str | None]:
+    """The demo's spider arguments: every sample region; without Chromium, the regions that need no browser,
+    with a note naming those left out (None when nothing is left out)."""
+    skipped = [r for r in regions if needs_browser(r)] if executable is None else []
+    if not skipped:
+        return {"sample": "1"}, None
+    kept = [r.code for r in regions if not needs_browser(r)]
+    named = ", ".join(f"{r.code} {r.name}" for r in skipped)
+    note = (
+        f"no Chromium ({DEFAULT_CHROMIUM} missing, or {CHROMIUM_SETTING}=off): skipping the sample regions "
+        f"that need a browser: {named} (install the Debian package chromium to crawl them too)"
+    )
+    return {"region": ",".join(kept)}, note
+
+
 def render_meta(wait_for: str) -> dict[str, Any]:
     """Meta for a request whose page is written by JavaScript: fetched in the browser, judged once
     `wait_for` (a CSS selector) is on the page."""
@@ -144,10 +160,13 @@ class BrowserConfig:
 
 
 class BrowserProfile:
-    """The throw-away Chromium profile of one crawl: downloads PDFs rather than showing them."""
+    """The throw-away Chromium profile of one crawl: downloads PDFs rather than showing them. Removed when
+    the process exits: Chromium writes into it until the download handler has closed it, after the engine
+    stopped."""
 
     def __init__(self) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="xxgk-chromium-"))
+        atexit.register(self.remove)
         default = self.path / "Default"
         default.mkdir()
         # Chrome's own preference; without it a PDF navigation yields the viewer's page, not the file.

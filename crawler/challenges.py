@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
@@ -157,8 +156,7 @@ class ChallengeMiddleware:
         self.crawler = crawler
         self.config = BrowserConfig.from_settings(crawler.settings)
         self.hosts: dict[str, HostState] = {}
-        self._profile: BrowserProfile | None = None
-        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+        self._profile: BrowserProfile | None = None  # created at the first browser request
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ChallengeMiddleware:
@@ -169,11 +167,6 @@ class ChallengeMiddleware:
         stats = self.crawler.stats
         assert stats is not None
         return stats
-
-    def engine_stopped(self) -> None:
-        if self._profile is not None:
-            self._profile.remove()
-            self._profile = None
 
     # -- requests ------------------------------------------------------------------------------
 

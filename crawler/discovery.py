@@ -498,7 +498,6 @@ def challenge_note(page: FetchedPage) -> str:
     return ""
 
 
-
 @dataclass(frozen=True)
 class FetchedPage:
     url: str  # after redirects

@@ -11,7 +11,10 @@ FetchFailure items pass through to the database pipeline, which records them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,8 +78,14 @@ class RawStorePipeline:
         return item
 
 
+# Attachments that may be the report itself (attachment-only reports publish the text as a file).
+REPORT_FILE_KINDS = frozenset({"pdf", "doc", "docx", "wps"})
+
+
 class ParsePipeline:
-    """Parses report pages (role "report", kind "html"); files wait for their readers (issue 5).
+    """Parses report pages (role "report", kind "html") and attachments that may be the report itself
+    (PDF, DOC, DOCX, WPS). An attachment's parse is kept only when it reads as a report (sections or
+    tables found): a 解读 or a form attached to a report is not one, and is no failure either.
 
     A page whose bytes are the stored current version, already parsed by this parser version, is not parsed
     again (the spider's RefetchPolicy knows, once the database pipeline has told it what is stored). A
@@ -92,7 +101,11 @@ class ParsePipeline:
 
     def process_item(self, item: Any) -> Any:
         item = _processed(item)
-        if not isinstance(item, ProcessedDocument) or item.doc.role != "report" or item.doc.kind != "html":
+        if not isinstance(item, ProcessedDocument):
+            return item
+        is_page = item.doc.role == "report" and item.doc.kind == "html"
+        is_report_file = item.doc.role == "attachment" and item.doc.kind in REPORT_FILE_KINDS
+        if not (is_page or is_report_file):
             return item
         from parsers import parse_report
 
@@ -115,6 +128,15 @@ class ParsePipeline:
             )
             return item
         self._inc("parse/parsed")
+        if is_report_file:
+            parsed = item.parsed
+            found = any(parsed.sections.values()) or any(t is not None for t in parsed.tables.values())
+            if parsed.kind == "not_report" or not found:
+                item.parsed = None  # not the report: the file is stored, no report rows
+                self._inc("parse/attachments_not_report")
+            else:
+                self._inc("parse/attachments_report")
+            return item
         if item.parsed.kind == "not_report":
             title = item.parsed.title or doc.listing_title
             item.failure = FetchFailure(
@@ -133,7 +155,12 @@ class ParsePipeline:
 
 
 class DatabasePipeline:
-    """Documents, versions, reports and failures into Postgres; one crawl_runs row per crawl."""
+    """Documents, versions, reports and failures into Postgres; one crawl_runs row per crawl.
+
+    The writes run on one writer thread, in the order the items arrive: waiting on Postgres then no longer
+    stops the reactor from downloading and parsing (the wait releases the GIL), and a report page is
+    always written before the attachments its request led to. Stats are counted back on the reactor.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -145,6 +172,8 @@ class DatabasePipeline:
         )
         self.repo: Any = None
         self.run_id: int | None = None
+        # None: write inline, on the calling thread (no database, or a repository a test put in place).
+        self._writer: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DatabasePipeline:
@@ -158,6 +187,12 @@ class DatabasePipeline:
         assert spider is not None
         return spider
 
+    @property
+    def stats(self) -> Any:
+        stats = self.crawler.stats
+        assert stats is not None
+        return stats
+
     def open_spider(self) -> None:
         if not self.enabled:
             log.info(
@@ -170,7 +205,7 @@ class DatabasePipeline:
         configured = self.crawler.settings.get(DATABASE_URL_SETTING)
         url = normalise_url(configured) if configured else database_url()
         upgrade(url)
-        self.repo = Repository(url)
+        self.repo = Repository(url, synchronous_commit=False)
         registry = getattr(self.spider, "registry", None)
         if registry is not None:
             self.repo.sync_regions(list(registry))
@@ -180,46 +215,72 @@ class DatabasePipeline:
         use_known = getattr(self.spider, "use_known_documents", None)
         if use_known is not None:
             use_known(self.repo.known_documents(region_codes), self.repo.parser_version)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xxgk-db-writer")
 
     def process_item(self, item: Any) -> Any:
-        stats = self.crawler.stats
-        assert stats is not None
+        """The item, or (with the writer thread) a coroutine the engine awaits that returns it."""
         if isinstance(item, FetchFailure):
-            self._record(item)
-            return item
+            return self._then(item, self._record, item)
         item = _processed(item)
         if not isinstance(item, ProcessedDocument):
             return item
         if item.failure is not None:
-            stats.inc_value(f"failures/{item.failure.reason}")
-            self._record(item.failure)
+            self.stats.inc_value(f"failures/{item.failure.reason}")
         if self.repo is None or item.raw_path is None:
+            if item.failure is not None:
+                self._record(item.failure)
             return item
+        return self._then(item, self._write, item)
+
+    def _then(self, item: Any, write: Callable[[Any], list[str]], arg: Any) -> Any:
+        if self._writer is None:
+            self._count(write(arg))
+            return item
+        return self._write_later(item, write, arg)
+
+    async def _write_later(self, item: Any, write: Callable[[Any], list[str]], arg: Any) -> Any:
+        assert self._writer is not None
+        self._count(await asyncio.wrap_future(self._writer.submit(write, arg)))
+        return item
+
+    def _count(self, keys: list[str]) -> None:
+        for key in keys:
+            self.stats.inc_value(key)
+
+    def _write(self, item: ProcessedDocument) -> list[str]:
+        """Store one processed document (on the writer thread); the stats keys to count."""
         from crawler.store import StoreError
 
+        counted: list[str] = []
+        if item.failure is not None:
+            self._record(item.failure)
         doc = item.doc
         try:
             saved = self.repo.save_document(self.run_id, doc, item.raw_path)
-            stats.inc_value(f"documents/{saved.status}")
+            counted.append(f"documents/{saved.status}")
             # save_report skips a version already stored by this parser version, so an unchanged page
             # costs nothing, while a page first stored before it could be parsed gets its report now.
             if item.parsed is not None and self.repo.save_report(saved, doc, item.parsed) is not None:
-                stats.inc_value("reports/saved")
+                counted.append("reports/saved")
         except StoreError as exc:
-            stats.inc_value(f"failures/{failures.STORE}")
+            counted.append(f"failures/{failures.STORE}")
             log.error("store refused %s: %s", doc.url, exc)
             self._record(FetchFailure(doc.region_code, doc.url, failures.STORE, str(exc)))
-        return item
+        return counted
 
-    def _record(self, failure: FetchFailure) -> None:
+    def _record(self, failure: FetchFailure) -> list[str]:
         if self.repo is None:
             log.warning("failure (database off): %s %s: %s", failure.reason, failure.url, failure.detail)
-            return
+            return []
         self.repo.record_failure(
             self.run_id, failure.region_code, failure.url, failure.reason, failure.detail
         )
+        return []
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)  # every item was awaited already: nothing is pending
+            self._writer = None
         if self.repo is None:
             return
         silent = getattr(spider, "regions_without_report_links", lambda: [])()
@@ -231,9 +292,7 @@ class DatabasePipeline:
                     code, listings, failures.NO_REPORT_LINKS, "the region's listings yielded no report link"
                 )
             )
-        stats = self.crawler.stats
-        assert stats is not None
         if self.run_id is not None:
-            self.repo.finish_run(self.run_id, reason, stats.get_stats())
+            self.repo.finish_run(self.run_id, reason, self.stats.get_stats())
         self.repo.close()
         self.repo = None

@@ -35,6 +35,9 @@ ROBOTSTXT_OBEY = True
 
 # Default: 8 per domain. Public crawlers that keep working against these portals stay at 2–3 per host.
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Default: "scrapy.core.downloader.Downloader", which under the asyncio reactor lets a burst of requests
+# to one host past the limit above (crawler/downloader.py says how); this one keeps to it.
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
 # Default: 0. A steady half-second between requests to one host, randomised (RANDOMIZE_DOWNLOAD_DELAY).
 DOWNLOAD_DELAY = 0.5
 # Default: off. Slow down further when a portal's answers slow down.

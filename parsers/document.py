@@ -296,13 +296,13 @@ class _LineSink:
     body_chars: int = 0
 
     def add_line(self, raw_text: str) -> None:
-        self.add(
-            _line_verdict_cached(raw_text) if len(raw_text) <= _VERDICT_CACHE_MAX_LEN else _line_verdict(raw_text)
-        )
+        short = len(raw_text) <= _VERDICT_CACHE_MAX_LEN
+        self.add(_line_verdict_cached(raw_text) if short else _line_verdict(raw_text))
 
     def add_markup_text(self, text: str) -> None:
         """Text gathered from HTML: whitespace runs collapse to one space, ends are stripped."""
-        self.add(_markup_verdict_cached(text) if len(text) <= _VERDICT_CACHE_MAX_LEN else _markup_verdict(text))
+        short = len(text) <= _VERDICT_CACHE_MAX_LEN
+        self.add(_markup_verdict_cached(text) if short else _markup_verdict(text))
 
     def add(self, verdict: _Verdict) -> None:
         if verdict is None:

@@ -106,7 +106,14 @@ def find_signature(lines: list[str]) -> Signature | None:
     (start of line, after a space, or right after an organ name): a date inside a sentence is followed
     by more text or a full stop.
     """
-    indexes = [i for i, text in enumerate(lines) if text.strip(" |")]
+    # The last non-empty lines, and the one before them (an organ may stand above the date).
+    indexes: list[int] = []
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].strip(" |"):
+            indexes.append(i)
+            if len(indexes) > _SIGNATURE_LOOKBACK:
+                break
+    indexes.reverse()
     for i in reversed(indexes[-_SIGNATURE_LOOKBACK:]):
         text = lines[i].rstrip()
         m = _SIGNATURE_TAIL.search(text)
@@ -324,8 +331,10 @@ def _site_region_code(metas: dict[str, str]) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 _PUBDATE_METAS = ("pubdate", "publishdate", "firstpublishedtime", "published", "article:published_time")
+# The bare 时间/日期 must not match inside 成文日期/发文日期/印发日期 (the signing date; gkmlpt
+# prints 成文日期 before 发布日期 in its classify table).
 _PUBLISH_LABELS = re.compile(
-    r"(发布时间|发布日期|信息提供日期|公开日期|生成日期|更新时间|时间|日期)\s*[:：]\s*"
+    r"(?<!成文)(?<!发文)(?<!印发)(发布时间|发布日期|信息提供日期|公开日期|生成日期|更新时间|时间|日期)\s*[:：]\s*"
 )
 
 

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from parsers import template
 from parsers.blocks import Block, Grid, Line
@@ -32,6 +32,8 @@ _NUMBERING = re.compile(
 # A numbered heading inside a long line: after a sentence end (or a space), the ordinal and 、
 _INLINE_NUMBER = re.compile(rf"(?:(?<=[。；;！!？?:：|])|(?<=\s))\s*(?={_CN_ORDINAL}\s*[、.．])")
 _TRAILING_PUNCT = " \t|:：。.,，;；"
+# A Chinese ordinal prefix (一、 第二部分) starts with one of these; an Arabic one with a digit.
+_CN_NUMBERING_START = frozenset("第一二三四五六七八九十")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _INLINE_WINDOW = 120  # enough to hold any heading wording after its ordinal
 _FUZZY_MIN_RATIO = 0.8
@@ -152,14 +154,10 @@ def _wording_counts() -> tuple[tuple[str, str, Counter[str]], ...]:
     return tuple((sid, wording, Counter(wording)) for sid, wording in _wordings())
 
 
-# Characters a numbered heading can start with (_NUMBERING: 第, a Chinese ordinal or a decimal digit).
-_NUMBERING_START = frozenset("第一二三四五六七八九十")
-
-
 def _numbering(text: str) -> tuple[int, bool, bool]:
     """(end of the ordinal prefix, numbered at all, numbered with a Chinese ordinal)."""
-    first = text.lstrip()[:1]
-    if not first or (first not in _NUMBERING_START and not first.isdecimal()):
+    first = text.lstrip()[:1]  # _NUMBERING starts with 第, a Chinese ordinal or a decimal digit
+    if not first or (first not in _CN_NUMBERING_START and not first.isdecimal()):
         return 0, False, False
     m = _NUMBERING.match(text)
     if not m:
@@ -269,8 +267,7 @@ def _split_inline(text: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Item:
+class _Item(NamedTuple):  # a tuple: built for every block of every report
     block: Block
     match: HeadingMatch | None = None
     # the line as it was, for a match that the outline in force does not accept as a heading
@@ -300,6 +297,10 @@ def _items(blocks: list[Block]) -> list[_Item]:
             continue
         text = block.text
         pieces = _line_pieces_cached(text) if len(text) <= _CACHE_MAX_LEN else _line_pieces(text)
+        if len(pieces) == 1 and pieces[0][1] is None:  # most lines: text, whole
+            piece = pieces[0][0]
+            items.append(_Item(block if piece == text else _with_text(block, piece)))
+            continue
         for piece, found in pieces:
             if found is None:
                 items.append(_Item(_with_text(block, piece)))
@@ -317,28 +318,36 @@ def _join_split_headings(items: list[_Item]) -> list[_Item]:
     """A numbered heading broken over two lines (四、政府信息公开行政复议、 / 行政诉讼情况)."""
     out: list[_Item] = []
     i = 0
-    while i < len(items):
+    last = len(items) - 1
+    while i < last:
         item = items[i]
-        nxt = items[i + 1] if i + 1 < len(items) else None
+        block = item.block
+        nxt = items[i + 1]
+        nxt_block = nxt.block
         if (
-            (item.match is None or item.match.strength != "exact")
-            and nxt is not None
+            isinstance(block, Line)
+            and isinstance(nxt_block, Line)
             and nxt.match is None
-            and isinstance(item.block, Line)
-            and isinstance(nxt.block, Line)
-            and len(item.block.text) <= 24
-            and len(nxt.block.text) <= 16
-            and _numbering(item.block.text)[2]
+            and len(block.text) <= 24
+            and len(nxt_block.text) <= 16
+            and (item.match is None or item.match.strength != "exact")
+            and _chinese_numbered(block.text)
         ):
-            joined = item.block.text + nxt.block.text
-            found = match_heading(joined, allow_legacy=False)
+            found = match_heading(block.text + nxt_block.text, allow_legacy=False)
             if found is not None and found.strength == "exact" and not found.rest:
-                out.append(_Item(_with_text(item.block, found.heading), found))
+                out.append(_Item(_with_text(block, found.heading), found))
                 i += 2
                 continue
         out.append(item)
         i += 1
+    out.extend(items[i:])
     return out
+
+
+def _chinese_numbered(text: str) -> bool:
+    """Numbered with a Chinese ordinal (_numbering's third answer), rejecting most lines by their first
+    character."""
+    return text.lstrip()[:1] in _CN_NUMBERING_START and _numbering(text)[2]
 
 
 def _strip_signature(blocks: list[Block]) -> list[Block]:

@@ -66,8 +66,12 @@ class BrowserCrawl:
             for r in rows(self.engine, "SELECT region_code, url, reason FROM crawl_failures")
         }
 
-    def failure_details(self) -> dict[str, str]:
-        return {r.url: r.detail for r in rows(self.engine, "SELECT url, detail FROM crawl_failures")}
+    def failure_details(self) -> set[tuple[str, str, str]]:
+        """(url, reason, detail) of every failure."""
+        return {
+            (r.url, r.reason, r.detail)
+            for r in rows(self.engine, "SELECT url, reason, detail FROM crawl_failures")
+        }
 
     def stats(self) -> dict[str, Any]:
         [run] = rows(self.engine, "SELECT stats FROM crawl_runs")

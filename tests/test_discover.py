@@ -1,7 +1,8 @@
 """Discovery: from a portal's home page to its annual-report column, its family and the registry row to add.
 
 The walk (crawler/discovery.py) runs in-process against every site the sample portal serves, fetched with
-urllib; the `discover` spider runs once in a subprocess against all of them. The expected column and family
+urllib; the `discover` spider runs once in a subprocess against all of them, passing the 瑞数 and 加速乐
+challenges in the browser (crawler/challenges.py). The expected column and family
 of each site are its registry row's (crawler/regions/*.toml), so the test grows with the sample portal.
 Link scoring and family recognition are also tested on small pages written here.
 """
@@ -68,6 +69,11 @@ def open_codes(portal: SamplePortal) -> list[str]:
 
 def challenged_codes(portal: SamplePortal) -> list[str]:
     return [code for code in portal.codes if portal.site(code).spec.challenge is not None]
+
+
+# The challenges a browser passes (crawler/challenges.py, through the spider); "ruishu_broken" never lets
+# anyone through and would only cost the browser's full wait.
+PASSABLE_CHALLENGES = ("ruishu", "jiasule")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -455,7 +461,10 @@ def test_spider_refuses_no_portal_and_a_bad_url() -> None:
 
 
 def test_discover_spider_prints_each_sites_registry_row(portal: SamplePortal, tmp_path: Path) -> None:
-    codes = open_codes(portal)
+    opened = open_codes(portal)
+    challenged = [c for c in challenged_codes(portal) if portal.site(c).spec.challenge in PASSABLE_CHALLENGES]
+    assert challenged, "the sample portal has sites behind 瑞数 and 加速乐"
+    codes = sorted(opened + challenged)
     homes = [f"{portal.base_url(code)}/" for code in codes]
     feed = tmp_path / "found.jsonl"
     done = subprocess.run(
@@ -481,8 +490,9 @@ def test_discover_spider_prints_each_sites_registry_row(portal: SamplePortal, tm
     assert {item["region_code"]: (item["column_url"], item["family"]) for item in items} == {
         code: (registry.get(code).listings[0], registry.get(code).family) for code in codes
     }
-    # One walk per site, one page at a time: robots.txt, the home page and one page per click.
-    for code in codes:
+    # One walk per site, one page at a time: robots.txt, the home page and one page per click (the
+    # challenged sites add the challenge's own round trips).
+    for code in opened:
         served = portal.site_requests(code)
         assert served[0] == ("GET", "/robots.txt"), code
         assert len(served) == 1 + home.hops(portal.site(code)) + 1, code

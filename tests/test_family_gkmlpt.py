@@ -30,6 +30,7 @@ from crawler.sampleportal import SamplePortal
 from crawler.sampleportal.chrome import Entry
 from crawler.sampleportal.families import gkmlpt as portal_gkmlpt
 from crawler.sampleportal.render import image_src
+from parsers.metadata import page_publish_date
 from tests.pg_fixtures import PgServer
 from tests.test_crawl_e2e import rows, run_crawl, scalar
 
@@ -146,6 +147,23 @@ def test_the_api_sits_beside_the_pages_gkmlpt_directory() -> None:
         api_url("http://www.sz.gov.cn/gkmlpt/annualreport", "11", 2, "755001")
         == "http://www.sz.gov.cn/gkmlpt/api/all/11?page=2&sid=755001"
     )
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_detail_pages_date_themselves_by_publication_not_by_the_signing_date(
+    portal: SamplePortal, code: str
+) -> None:
+    """The classify table prints 成文日期 (signed) before 发布日期: the page is dated by the latter."""
+    site = portal.site(code)
+    signed_earlier = 0
+    for report in site.reports:
+        entry = site.entry(report.doc_id)
+        assert entry is not None
+        page = fetch(Request(portal.base_url(code) + portal_gkmlpt.detail_path(entry)))
+        assert f'成文日期：</td><td class="td-value">{report.sign_date.isoformat()}<' in page.text
+        assert page_publish_date(page.text) == report.publish_date == entry.listing_date
+        signed_earlier += report.sign_date < report.publish_date
+    assert signed_earlier == 25
 
 
 def _shell(url: str, body: bytes) -> Response:

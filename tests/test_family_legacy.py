@@ -119,7 +119,8 @@ def test_the_stub_leads_to_the_real_list(portal: SamplePortal) -> None:
 
 def test_a_meta_refresh_stub_is_followed_too() -> None:
     url = "http://stub.example/xxgk/ndbg/"
-    body = b'<html><head><meta http-equiv="refresh" content="0; url=/xxgk/list/index.html"></head><body></body></html>'
+    refresh = b'<meta http-equiv="refresh" content="0; url=/xxgk/list/index.html">'
+    body = b"<html><head>" + refresh + b"</head><body></body></html>"
     adapter = Legacy(
         Region(code=STUB, name="x", family="legacy", listings=(url,), params={"shell": "redirect"})
     )

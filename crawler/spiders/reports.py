@@ -55,6 +55,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler import failures
 from crawler.attachments import find_attachments, identify
+from crawler.browser import release_page
 from crawler.failures import ChallengeFailedError, FetchFailure
 from crawler.families import FamilyAdapter, ListingError, NoAdapterError, adapter_for
 from crawler.incremental import (
@@ -402,6 +403,7 @@ class ReportsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         request = failure.request  # type: ignore[attr-defined]
+        release_page(request)  # a browser page the failed request still holds (crawler/browser.py)
         reason, detail = describe_failure(failure)
         self._inc(f"failures/{reason}")
         log.warning("%s fetching %s (%s): %s", reason, request.url, request.meta.get("kind", "?"), detail)

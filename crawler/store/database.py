@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
@@ -26,6 +27,7 @@ def database_url() -> str:
     return start_embedded(pgdata_dir())
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine for `url`; `options` go to create_engine (e.g. connect_args)."""
     # pre-ping: a long crawl outlives server restarts (embedded server stopped by the CLI, Postgres upgrades).
-    return create_engine(normalise_url(url), pool_pre_ping=True)
+    return create_engine(normalise_url(url), pool_pre_ping=True, **options)

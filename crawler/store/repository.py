@@ -88,8 +88,17 @@ def default_parser_version() -> str:
 
 
 class Repository:
-    def __init__(self, url: str, *, parser_version: str | None = None) -> None:
-        self.engine: Engine = make_engine(url)
+    def __init__(
+        self, url: str, *, parser_version: str | None = None, synchronous_commit: bool = True
+    ) -> None:
+        """`synchronous_commit=False` (the crawler's writer): commits return before the server's WAL flush,
+        so a crash may lose the last fraction of a second of writes (never corrupt them); a crawl keeps
+        the raw bytes first, and its next run fetches whatever did not arrive."""
+        options: dict[str, Any] = {}
+        if not synchronous_commit:
+            options["connect_args"] = {"options": "-c synchronous_commit=off"}
+        self.engine: Engine = make_engine(url, **options)
+        self._regions_seen: set[str] = set()  # region codes known to be in the regions table
         self.parser_version = parser_version or default_parser_version()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -204,10 +213,12 @@ class Repository:
         if hashlib.sha256(doc.body).hexdigest() != doc.sha256:
             raise StoreError(f"sha256 of {doc.url} does not match its body")
         with self._transaction() as session:
-            if session.get(Region, doc.region_code) is None:
-                raise StoreError(
-                    f"region {doc.region_code!r} is not in the regions table (sync_regions first)"
-                )
+            if doc.region_code not in self._regions_seen:
+                if session.get(Region, doc.region_code) is None:
+                    raise StoreError(
+                        f"region {doc.region_code!r} is not in the regions table (sync_regions first)"
+                    )
+                self._regions_seen.add(doc.region_code)
             parent_id = (
                 session.scalar(select(Document.id).where(Document.url == doc.parent_url))
                 if doc.parent_url
@@ -238,9 +249,10 @@ class Repository:
             else:
                 saved = self._revisit(session, run_id, doc, raw_path, parent_id)
             if run_id is not None:
-                self._count(session, run_id, CrawlRun.items)
+                counted = [CrawlRun.items]
                 if doc.role == "report":
-                    self._count(session, run_id, getattr(CrawlRun, f"reports_{saved.status}"))
+                    counted.append(getattr(CrawlRun, f"reports_{saved.status}"))
+                self._count(session, run_id, *counted)
             return saved
 
     def _revisit(
@@ -295,9 +307,12 @@ class Repository:
         return version.id
 
     @staticmethod
-    def _count(session: Session, run_id: int, column: Any) -> None:
+    def _count(session: Session, run_id: int, *columns: Any) -> None:
         found = session.scalar(
-            update(CrawlRun).where(CrawlRun.id == run_id).values({column: column + 1}).returning(CrawlRun.id)
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id)
+            .values({column: column + 1 for column in columns})
+            .returning(CrawlRun.id)
         )
         if found is None:
             raise StoreError(f"no crawl run {run_id}")

@@ -12,6 +12,7 @@ boxes stand in aligned columns, which become a Grid with columns found from the 
 from __future__ import annotations
 
 import itertools
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,8 +24,17 @@ from parsers.blocks import Block, Grid, Line
 from parsers.normalize import normalize_text
 from parsers.ocr.engine import TextBox
 from parsers.ocr.ruling import Lattice, Mask, Span
+from parsers.tables.cells import looks_like_value
+
+_CJK: Final[re.Pattern[str]] = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 METHOD: Final[str] = "ocr"
+# Confidence a cell keeps at most when its text cannot be what a table cell holds: no CJK (so not a
+# label) and not a value ("d" for a smudged 0), or short non-value text in a column of values ("口"
+# for 0). The recogniser may be sure of its letters; the cell is still misread.
+SUSPECT: Final[float] = 0.5
+_VALUE_COLUMN: Final[float] = 0.5  # share of a column's filled cells that are values
+_SHORT_TEXT: Final[int] = 3
 # Confidence given to a cell that shows ink the recogniser could not read: flagged, never trusted.
 UNREAD: Final[float] = 0.0
 # A box reaching into a neighbouring cell by less than this share of a text height is the detector's
@@ -33,6 +43,7 @@ _MIN_PART: Final[float] = 0.5
 # Ink in an empty cell counts when a connected blot is at least this share of a text height.
 _MIN_GLYPH: Final[float] = 0.3
 _CELL_INSET: Final[int] = 2  # pixels inside the rules, besides their thickness
+_READ_MARGIN: Final[int] = 2  # pixels around a read box that still belong to what it read
 # Borderless tables: the gap that separates two cells of a row, in text heights.
 _COLUMN_GAP: Final[float] = 1.2
 _MIN_TABLE_ROWS: Final[int] = 2
@@ -47,6 +58,7 @@ class Piece:
     table: int | None = None  # index of the lattice, None outside ruled tables
     span: int | None = None  # index into that lattice's spans
     rescue: bool = False  # a whole cell read because it shows ink but no text was detected
+    stray: bool = False  # ink in a cell outside every box read there: not read, the cell is flagged
 
 
 @dataclass(frozen=True)
@@ -97,13 +109,19 @@ def _cell_pieces(box: TextBox, t: int, lattice: Lattice, th: float, inset: float
     return [Piece(_clip(box, cell), t, s) for _, _, _, s, cell in keep]
 
 
-def _ink_box(ink: Mask, cell: TextBox, th: float) -> TextBox | None:
-    """The bounds of glyph-sized ink inside a cell, or None when the cell is blank (specks ignored)."""
+def _ink_box(ink: Mask, cell: TextBox, th: float, read: Sequence[TextBox] = ()) -> TextBox | None:
+    """The bounds of glyph-sized ink inside a cell and outside the boxes already `read` there, or None
+    when there is none (specks ignored)."""
     x0, y0 = max(0, int(cell.x0)), max(0, int(cell.y0))
     x1, y1 = min(ink.shape[1], int(cell.x1)), min(ink.shape[0], int(cell.y1))
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
     region = ink[y0:y1, x0:x1]
+    if read:
+        region = region.copy()
+        for box in read:
+            bx0, by0 = max(0, int(box.x0) - x0 - _READ_MARGIN), max(0, int(box.y0) - y0 - _READ_MARGIN)
+            region[by0 : max(0, int(box.y1) - y0 + _READ_MARGIN), bx0 : max(0, int(box.x1) - x0 + _READ_MARGIN)] = 0
     if not region.any():
         return None
     from parsers.ocr.engine import cv2_module
@@ -126,10 +144,11 @@ def _ink_box(ink: Mask, cell: TextBox, th: float) -> TextBox | None:
 
 def plan(boxes: Sequence[TextBox], lattices: Sequence[Lattice], ink: Mask | None, th: float,
          rule_width: float = 2.0) -> list[Piece]:
-    """What to recognise, in page reading order."""
+    """What to recognise, in page reading order. `ink`: where the page is darker than paper (faint
+    print included); with it, cells whose ink no box accounts for are read whole or flagged."""
     inset = rule_width / 2 + _CELL_INSET
     pieces: list[Piece] = []
-    covered: set[tuple[int, int]] = set()
+    read: dict[tuple[int, int], list[TextBox]] = {}
     for box in boxes:
         table = next((t for t, lat in enumerate(lattices) if _inside(box, lat)), None)
         if table is None:
@@ -137,15 +156,16 @@ def plan(boxes: Sequence[TextBox], lattices: Sequence[Lattice], ink: Mask | None
             continue
         parts = _cell_pieces(box, table, lattices[table], th, inset)
         pieces.extend(parts)
-        covered.update((table, p.span) for p in parts if p.span is not None)
+        for p in parts:
+            if p.span is not None:
+                read.setdefault((table, p.span), []).append(p.box)
     if ink is not None:
         for t, lattice in enumerate(lattices):
             for s, span in enumerate(lattice.spans):
-                if (t, s) in covered:
-                    continue
-                found = _ink_box(ink, _inset(lattice, span, inset + 1), th)
+                here = read.get((t, s), [])
+                found = _ink_box(ink, _inset(lattice, span, inset + 1), th, here)
                 if found is not None:
-                    pieces.append(Piece(found, t, s, rescue=True))
+                    pieces.append(Piece(found, t, s, rescue=not here, stray=bool(here)))
     return pieces
 
 
@@ -197,8 +217,27 @@ def _cell_text(words: Sequence[Word], th: float) -> tuple[str, float | None]:
     return text, min(w.confidence for w in words)
 
 
+def _suspect(text: str, in_value_column: bool) -> bool:
+    if not text or looks_like_value(text):
+        return False
+    return not _CJK.search(text) or (in_value_column and len(text) <= _SHORT_TEXT)
+
+
+def flag_suspects(rows: list[list[str]], confs: list[list[float | None]]) -> None:
+    """Lower the confidence of cells whose text cannot be right where it stands (see SUSPECT)."""
+    width = max((len(r) for r in rows), default=0)
+    for c in range(width):
+        filled = [r[c] for r in rows if c < len(r) and r[c]]
+        values = sum(1 for t in filled if looks_like_value(t))
+        value_column = bool(filled) and values >= _VALUE_COLUMN * len(filled)
+        for r, row in enumerate(rows):
+            conf = confs[r][c]
+            if c < len(row) and conf is not None and _suspect(row[c], value_column):
+                confs[r][c] = min(conf, SUSPECT)
+
+
 def lattice_grid(lattice: Lattice, words: dict[int, list[Word]], rescued: dict[int, Word], th: float,
-                 page: int | None) -> Grid | None:
+                 page: int | None, strays: frozenset[int] = frozenset()) -> Grid | None:
     """The ruled table as a Grid; None when it holds no text at all (a frame, a box around a stamp)."""
     texts: dict[int, tuple[str, float | None]] = {}
     for s in range(len(lattice.spans)):
@@ -207,6 +246,8 @@ def lattice_grid(lattice: Lattice, words: dict[int, list[Word]], rescued: dict[i
             word = rescued[s]
             text = normalize_text(word.text).strip()
             conf = word.confidence if text else UNREAD
+        if s in strays:  # part of the cell's ink was never read: what was read may be a fragment
+            conf = UNREAD if conf is None else min(conf, SUSPECT)
         texts[s] = (text, conf)
     if not any(text for text, _ in texts.values()):
         return None
@@ -219,7 +260,9 @@ def lattice_grid(lattice: Lattice, words: dict[int, list[Word]], rescued: dict[i
                 rows[r][c] = text
                 confs[r][c] = conf
     keep = [r for r in range(lattice.rows) if any(rows[r]) or any(c is not None for c in confs[r])]
-    return Grid([rows[r] for r in keep], METHOD, page, [confs[r] for r in keep])
+    rows, confs = [rows[r] for r in keep], [confs[r] for r in keep]
+    flag_suspects(rows, confs)
+    return Grid(rows, METHOD, page, confs)
 
 
 def _line_block(line: Sequence[Word], page: int | None) -> Line | None:
@@ -266,6 +309,7 @@ def _text_grid(lines: Sequence[Sequence[Word]], th: float, page: int | None) -> 
             row_conf.append(conf)
         rows.append(row_text)
         confs.append(row_conf)
+    flag_suspects(rows, confs)
     return Grid(rows, METHOD, page, confs)
 
 
@@ -297,11 +341,14 @@ def assemble(pieces: Sequence[Piece], readings: Sequence[tuple[str, float]], lat
     free: list[Word] = []
     cells: dict[int, dict[int, list[Word]]] = {}
     rescued: dict[int, dict[int, Word]] = {}
+    strays: dict[int, set[int]] = {}
     for piece, (text, conf) in zip(pieces, readings, strict=True):
         word = Word(piece.box, text, conf)
         if piece.table is None or piece.span is None:
             if text.strip():
                 free.append(word)
+        elif piece.stray:
+            strays.setdefault(piece.table, set()).add(piece.span)
         elif piece.rescue:
             rescued.setdefault(piece.table, {})[piece.span] = word
         elif text.strip():
@@ -310,7 +357,8 @@ def assemble(pieces: Sequence[Piece], readings: Sequence[tuple[str, float]], lat
             cells.setdefault(piece.table, {}).setdefault(piece.span, []).append(Word(piece.box, "", UNREAD))
     placed: list[tuple[float, Block]] = text_blocks(free, th, page)
     for t, lattice in enumerate(lattices):
-        grid = lattice_grid(lattice, cells.get(t, {}), rescued.get(t, {}), th, page)
+        grid = lattice_grid(lattice, cells.get(t, {}), rescued.get(t, {}), th, page,
+                            frozenset(strays.get(t, set())))
         if grid is not None:
             placed.append((lattice.ys[0], grid))
     placed.sort(key=lambda item: item[0])

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from parsers.ocr.engine import GrayImage, cv2_module
 
-__all__ = ["Lattice", "Mask", "Span", "cv2_module", "find_lattices", "find_lattices_in", "ink_mask"]
+__all__ = ["Lattice", "Mask", "Span", "cv2_module", "find_lattices", "faint_ink_mask", "find_lattices_in", "ink_mask"]
 
 Mask = npt.NDArray[np.uint8]
 
@@ -79,6 +79,16 @@ def ink_mask(image: GrayImage) -> Mask:
     cv2 = _cv2()
     _, binary = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     return np.asarray(binary, dtype=np.uint8)
+
+
+# Faint ink: this many grey levels darker than the paper (faded print, a light pencil mark).
+FAINT_DEPTH: Final[int] = 40
+
+
+def faint_ink_mask(image: GrayImage) -> Mask:
+    """1 where the page is clearly darker than its paper, however light the print (a faded digit)."""
+    paper = float(np.percentile(image, 75))
+    return (image < paper - FAINT_DEPTH).astype(np.uint8)
 
 
 def rule_masks(ink: Mask, text_height: float) -> tuple[Mask, Mask]:

@@ -34,6 +34,7 @@ _SKIP: Final[frozenset[str]] = frozenset(
 _BREAKS: Final[frozenset[str]] = frozenset({W + "br", W + "cr"})
 _LAYOUT_CELL_CHARS: Final[int] = 200  # a cell this long holds paragraphs, not a value or a label
 _MAX_BLOCKS: Final[int] = 100_000
+_SLIVER_SHARE: Final[float] = 0.1  # of the median grid column width
 
 
 def _failure(reason: str) -> Document:
@@ -127,9 +128,9 @@ class _Reader:
                 self.walk(cell._tc, cell)
             return
         texts: dict[int, str] = {}
-        grid: list[list[str]] = []
+        keys: list[list[int | None]] = []  # the cell (its w:tc) in each grid slot
         for cells, before in zip(rows, befores, strict=True):
-            row = [""] * before
+            row: list[int | None] = [None] * before
             for cell in cells:
                 key = id(cell._tc)
                 if key not in texts:
@@ -137,12 +138,39 @@ class _Reader:
                     if raw:
                         self.raw.append(raw)
                     texts[key] = clean(raw).strip()
-                row.append(texts[key])
-            grid.append(row)
-        width = max((len(r) for r in grid), default=0)
-        rows_out = [r + [""] * (width - len(r)) for r in grid if any(r)]
+                row.append(key)
+            keys.append(row)
+        width = max((len(r) for r in keys), default=0)
+        keys = [r + [None] * (width - len(r)) for r in keys]
+        drop = _slivers(table, keys)
+        grid = [[texts[k] if k is not None else "" for j, k in enumerate(r) if j not in drop] for r in keys]
+        rows_out = [r for r in grid if any(r)]
         if rows_out:
             self.blocks.append(Grid(rows_out, METHOD_TABLE))
+
+
+def _slivers(table: Table, keys: list[list[int | None]]) -> set[int]:
+    """Grid columns only a few twips wide that no cell has to itself.
+
+    Word and LibreOffice make one when rows place a boundary slightly differently; every cell across
+    it would otherwise be counted twice (a value cell over a sliver reads as two cells)."""
+    declared = [str(g.get(W + "w", "")) for g in table._tbl.iter(W + "gridCol")]
+    widths = [int(w) if w.isdigit() else None for w in declared]
+    known = sorted(w for w in widths if w)
+    if len(widths) != len(keys[0] if keys else []) or not known:
+        return set()
+    limit = known[len(known) // 2] * _SLIVER_SHARE
+    drop: set[int] = set()
+    for j, width in enumerate(widths):
+        if width is None or width >= limit:
+            continue
+        shared = all(
+            row[j] is None or (j > 0 and row[j - 1] == row[j]) or (j + 1 < len(row) and row[j + 1] == row[j])
+            for row in keys
+        )
+        if shared:
+            drop.add(j)
+    return drop
 
 
 def _numbering(document: Any) -> Numbering:

@@ -62,7 +62,12 @@ def _crop(image: GrayImage, box: TextBox) -> GrayImage | None:
     x1, y1 = min(w, round(box.x1)), min(h, round(box.y1))
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
-    return np.ascontiguousarray(image[y0:y1, x0:x1])
+    crop = image[y0:y1, x0:x1].astype(np.float32)
+    low, high = float(crop.min()), float(crop.max())
+    if high - low < 8:  # flat: nothing to stretch
+        return np.ascontiguousarray(image[y0:y1, x0:x1])
+    # Faded print is read better at full contrast; crisp crops are unchanged by the stretch.
+    return np.ascontiguousarray(((crop - low) * (255.0 / (high - low))).astype(np.uint8))
 
 
 def _enlarge(image: GrayImage, factor: float) -> GrayImage:
@@ -93,10 +98,9 @@ def ocr_page(image: GrayImage, page: int | None, engine: Engine, max_pixels: int
         if len(boxes) > MAX_BOXES:
             out.warnings.append(f"{where}{len(boxes)} text boxes; only the first {MAX_BOXES} are read")
             boxes = sorted(boxes, key=lambda b: (b.y0, b.x0))[:MAX_BOXES]
-        ink = ruling.ink_mask(image)
-        lattices, rule_width = ruling.find_lattices_in(ink, th)
-        pieces = layout.plan(boxes, lattices, ink, th, rule_width)
-        crops = [_crop(image, p.box) for p in pieces]
+        lattices, rule_width = ruling.find_lattices_in(ruling.ink_mask(image), th)
+        pieces = layout.plan(boxes, lattices, ruling.faint_ink_mask(image), th, rule_width)
+        crops = [None if p.stray else _crop(image, p.box) for p in pieces]
         wanted = [c for c in crops if c is not None]
         readings = iter(engine.recognize(wanted))
     texts: list[tuple[str, float]] = []

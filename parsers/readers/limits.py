@@ -67,8 +67,9 @@ class RunResult:
     returncode: int | None  # None: it did not run to an exit of its own (timeout, not startable)
     stdout: bytes
     stderr: bytes
-    seconds: float
-    timed_out: bool = False
+    seconds: float  # how long it ran
+    timed_out: bool = False  # killed at the time limit
+    limit: float | None = None  # the time limit it ran under
     start_error: str | None = None  # why it could not be started (missing executable, …)
 
     @property
@@ -77,7 +78,7 @@ class RunResult:
         if self.start_error is not None:
             return f"{name} could not start: {self.start_error}"
         if self.timed_out:
-            return f"{name} timed out after {self.seconds:.0f} s and was killed"
+            return f"{name} timed out after {self.limit or self.seconds:g} s and was killed"
         if self.returncode != 0:
             tail = self.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
             return f"{name} exited with code {self.returncode}" + (f": {tail[0][:200]}" if tail[0] else "")
@@ -126,9 +127,8 @@ def run_with_timeout(
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         out, err = proc.communicate()
-        return RunResult(
-            command, None, out[:_OUTPUT_CAP], err[:_OUTPUT_CAP], time.monotonic() - started, timed_out=True
-        )
+        elapsed = time.monotonic() - started
+        return RunResult(command, None, out[:_OUTPUT_CAP], err[:_OUTPUT_CAP], elapsed, True, seconds)
     finally:
         if proc.returncode is None:  # interrupted (KeyboardInterrupt): leave nothing behind
             _kill_group(proc)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -47,6 +48,9 @@ METHOD_TEXT: Final[str] = "pdf-text"
 RULED: Final[dict[str, Any]] = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 OCR_DPI: Final[int] = 200  # scans are read at this resolution unless the pixel cap says less
 _MIN_OCR_DPI: Final[int] = 75
+# pdfminer writes a glyph it cannot map to Unicode as "(cid:123)"; pages mostly of those are unreadable.
+_UNMAPPED: Final[re.Pattern[str]] = re.compile(r"^\(cid:\d+\)$")
+_UNMAPPED_SHARE: Final[float] = 0.5
 
 # pdfminer logs every damaged object at WARNING; the reasons end up in the Document's warnings instead.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -136,7 +140,12 @@ def _read_page(page: Any, number: int, limits: ReaderLimits, warnings: list[str]
         )
         return out
     glyphs = glyphs_from(chars)
-    if not any(not g.text.isspace() for g in glyphs):
+    visible = [g for g in glyphs if not g.text.isspace()]
+    unmapped = sum(1 for g in visible if _UNMAPPED.match(g.text))
+    if unmapped > _UNMAPPED_SHARE * len(visible):
+        # Glyph codes with no Unicode (a font without a ToUnicode map): the text is only in the picture.
+        warnings.append(f"PDF page {number}: {unmapped} characters have no Unicode mapping; read as a scan")
+    if not visible or unmapped > _UNMAPPED_SHARE * len(visible):
         out.scanned = _ocr_page(page, number, limits, warnings)
         return out
     tables, rest = _ruled_tables(page, glyphs, number)

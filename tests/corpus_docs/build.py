@@ -28,6 +28,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -50,11 +51,11 @@ SOFFICE_SECONDS: Final[float] = 180.0
 # The text of the `pdf-lo` documents writes these characters as compatibility forms (Kangxi radicals,
 # radical supplement forms, a compatibility ideograph), as PDF producers do with some fonts.
 COMPAT_FORMS: Final[dict[str, str]] = {
-    "一": "\u2f00",
-    "长": "\u2ed3",
-    "门": "\u2ed4",
-    "年": "\u5e74",
-    "不": "\uf967",
+    "一": "\u2f00",  # KANGXI RADICAL ONE
+    "门": "\u2ed4",  # CJK RADICAL C-SIMPLIFIED GATE
+    "不": "\uf967",  # CJK COMPATIBILITY IDEOGRAPH-F967
+    "日": "\u2f47",  # KANGXI RADICAL SUN
+    "月": "\u2f49",  # KANGXI RADICAL MOON
 }
 
 
@@ -325,6 +326,27 @@ def render_pdf(report: SyntheticReport, kind: str) -> bytes:
     return buffer.getvalue()
 
 
+def lines_pdf(lines: Sequence[str], *, user_password: str | None = None, pages: int = 1) -> bytes:
+    """A small PDF of text lines (each page the same lines), optionally encrypted (reportlab's RC4/AES
+    with an owner password; an empty user password opens without asking, like permission-only PDFs)."""
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    _rl()
+    buffer = io.BytesIO()
+    encrypt = (
+        None if user_password is None else pdfencrypt.StandardEncryption(user_password, ownerPassword="owner")
+    )
+    pdf = canvas.Canvas(buffer, pagesize=(_PAGE_W, _PAGE_H), encrypt=encrypt)
+    for _ in range(pages):
+        pdf.setFont(_FONT, 12)
+        for n, line in enumerate(lines):
+            pdf.drawString(_MARGIN, _PAGE_H - _MARGIN - 20 * n, line)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
 # ---------------------------------------------------------------------------------------------
 # DOCX (python-docx) and LibreOffice conversions
 # ---------------------------------------------------------------------------------------------
@@ -359,10 +381,12 @@ def render_docx(report: SyntheticReport, *, compat_forms: bool = False) -> bytes
         placed, height, width = place(item)
         table = document.add_table(rows=height, cols=width)
         table.style = "Table Grid"
-        for cell, r, c in placed:
-            target = table.cell(r, c)
+        slots = table._cells  # computed once: table.cell() recomputes every cell on each call
+        for cell, r, c in sorted(placed, key=lambda p: p[0].rowspan > 1 or p[0].colspan > 1):
             if cell.rowspan > 1 or cell.colspan > 1:
-                target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+                target = table.cell(r, c).merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+            else:
+                target = slots[r * width + c]
             target.text = write(cell.text)
             for para in target.paragraphs:
                 for run in para.runs:
@@ -462,8 +486,14 @@ def build(
                     source.parent.mkdir(exist_ok=True)
                     source.write_bytes(render_docx(report, compat_forms=kind == "pdf-lo"))
                     lo_sources.setdefault(kind, []).append((source, report))
+        # One LibreOffice run per target format, side by side (each starts in seconds, not instantly).
+        with ThreadPoolExecutor(max_workers=max(1, len(lo_sources))) as pool:
+            runs = {
+                kind: pool.submit(convert, [s for s, _ in sources], EXTENSIONS[kind], work / kind)
+                for kind, sources in lo_sources.items()
+            }
         for kind, sources in lo_sources.items():
-            converted = convert([s for s, _ in sources], EXTENSIONS[kind], work / kind)
+            converted = runs[kind].result()
             for source, report in sources:
                 path = directory / converted[source].name
                 shutil.copyfile(converted[source], path)

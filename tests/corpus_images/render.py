@@ -50,6 +50,9 @@ def font(size_px: int) -> ImageFont.FreeTypeFont:
     raise FontMissing("no CJK font found: apt-get install fonts-noto-cjk (or fonts-wqy-zenhei)")
 
 
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
 @dataclass(frozen=True)
 class Placed:
     cell: TCell
@@ -112,8 +115,11 @@ def _column_widths(placed: list[Placed], cols: int, total: float, face: ImageFon
     return [w * scale for w in need]
 
 
-def draw_table(grid: Grid, dpi: int = 150, margin_inch: float = 0.3) -> Image.Image:
-    """The table as a grayscale picture: ruled lines, merged cells, text centred in its cell."""
+def draw_table(
+    grid: Grid, dpi: int = 150, margin_inch: float = 0.3, cells: list[tuple[Placed, Rect]] | None = None
+) -> Image.Image:
+    """The table as a grayscale picture: ruled lines, merged cells, text centred in its cell.
+    `cells`, when given, receives each cell with its rectangle (tests damage chosen cells)."""
     px = dpi / 72
     face = font(round(FONT_PT * px))
     pad = _PAD * dpi
@@ -147,6 +153,8 @@ def draw_table(grid: Grid, dpi: int = 150, margin_inch: float = 0.3) -> Image.Im
         x0, x1 = margin + xs[p.col], margin + xs[p.col + p.cell.colspan]
         y0, y1 = margin + ys[p.row], margin + ys[p.row + p.cell.rowspan]
         draw.rectangle((round(x0), round(y0), round(x1), round(y1)), outline=0, width=stroke)
+        if cells is not None:
+            cells.append((p, (x0, y0, x1, y1)))
         lines = wrapped[id(p)]
         top = (y0 + y1) / 2 - len(lines) * line_h / 2 + (line_h - face.size) / 2
         for n, text in enumerate(lines):

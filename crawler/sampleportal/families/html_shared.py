@@ -66,8 +66,9 @@ def article_metas(spec: SiteSpec, entry: Entry, pubdate: bool = True) -> dict[st
 
 
 def bare_head(spec: SiteSpec, title: str, scripts: str = "") -> str:
-    """A head with no article metas at all (older CMSs): keywords and description only."""
-    return head(spec, title, {"keywords": spec.portal_name, "description": title}, scripts)
+    """A head without article metas (no ArticleTitle, PubDate, ContentSource: the page's own date block is
+    all there is), keeping the site-level ones the national norms put on every page (SiteIDCode …)."""
+    return head(spec, title, {"keywords": spec.portal_name, "description": title} | site_metas(spec), scripts)
 
 
 def tools() -> str:

@@ -6,8 +6,8 @@ links are `javascript:__doPostBack('AspNetPager1','N')`. Page N is the POST of t
 with `__EVENTTARGET=AspNetPager1`, `__EVENTARGUMENT=N`; the view state must be one the server issued (its
 MAC is checked, as ASP.NET does: a forged or missing one answers 500 "Validation of viewstate MAC failed").
 
-Details are `/xxgk/xxgk_show.aspx?id={id}`: no article metas, the visible 发文日期 block and the body in
-`.xxgk_content`. GBK, declared in Content-Type.
+Details are `/xxgk/xxgk_show.aspx?id={id}`: no article metas; the visible block gives the report's 发文日期
+(its signing date) before the 发布日期; the body is in `.xxgk_content`. GBK, declared in Content-Type.
 """
 
 from __future__ import annotations
@@ -190,8 +190,12 @@ def detail_page(site: Site, entry: Entry) -> str:
     info = []
     if entry.source:
         info.append(f"<td>发布机构：{esc(entry.source)}</td>")
+    signed = next((r.sign_date for r in site.reports if r.doc_id == entry.doc_id), None)
+    if signed is not None:
+        # The document's own date comes first, as on xxgk pages: it is not the publication date.
+        info.append(f"<td>发文日期：{signed:%Y-%m-%d}</td>")
     if entry.published is not None:
-        info.append(f"<td>发文日期：{entry.published:%Y-%m-%d}</td>")
+        info.append(f"<td>发布日期：{entry.published:%Y-%m-%d}</td>")
     return (
         bare_head(spec, f"{entry.title}-{spec.portal_name}")
         + "<body>\n"

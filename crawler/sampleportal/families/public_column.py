@@ -39,9 +39,10 @@ if TYPE_CHECKING:
     from ..sites import Site
 
 FAMILY = "public_column"
+# 17 reports and 4 解读/图解 pages: three column pages (10, 10, 1), each rendered by the browser.
 SITES = (
-    SiteSpec("990117", "样本栏目县", "127.0.0.27", FAMILY, challenge="jiasule"),
-    SiteSpec("990119", "样本栏目区", "127.0.0.29", FAMILY),
+    SiteSpec("990117", "样本栏目县", "127.0.0.27", FAMILY, challenge="jiasule", reports=17),
+    SiteSpec("990119", "样本栏目区", "127.0.0.29", FAMILY, reports=17),
 )
 PER_PAGE: Final[int] = 10
 UNIT_ID: Final[str] = "6596117"  # the platform's id of the publishing unit

@@ -32,9 +32,10 @@ if TYPE_CHECKING:
     from ..sites import Site
 
 FAMILY = "trs_attachments"
+# 17 reports and 4 解读/图解 pages: three listing pages (10, 10, 1) at a browser's pace.
 SITES = (
-    SiteSpec("990118", "样本瑞数市", "127.0.0.28", FAMILY, challenge="ruishu"),
-    SiteSpec("990120", "样本拦截县", "127.0.0.30", FAMILY, challenge="ruishu_broken"),
+    SiteSpec("990118", "样本瑞数市", "127.0.0.28", FAMILY, challenge="ruishu", reports=17),
+    SiteSpec("990120", "样本拦截县", "127.0.0.30", FAMILY, challenge="ruishu_broken", reports=17),
 )
 PDF_TYPE: Final[str] = "application/pdf"
 DOCX_TYPE: Final[str] = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
