@@ -120,7 +120,12 @@ def write_registry(directory: Path, portal: SamplePortal, specs: list[SiteSpec])
 
 
 def run_crawl(
-    work: Path, portal: SamplePortal, specs: list[SiteSpec], database_url: str, profile: Path | None
+    work: Path,
+    portal: SamplePortal,
+    specs: list[SiteSpec],
+    database_url: str,
+    profile: Path | None,
+    extra: list[str],
 ) -> Run:
     python = [sys.executable, *(["-m", "cProfile", "-o", str(profile)] if profile else [])]
     args = [
@@ -132,6 +137,7 @@ def run_crawl(
         "-s", f"SAMPLE_PORTAL_PORT={portal.port}",
         "-s", "LOG_LEVEL=INFO",
         "-s", "LOGSTATS_INTERVAL=1",
+        *(arg for setting in extra for arg in ("-s", setting)),
     ]  # fmt: skip
     env = {**os.environ, "XXGK_DATA_DIR": str(work / "data")}
     done = subprocess.run(
@@ -170,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="run the crawl under cProfile; print the top 30"
     )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="a further -s for the crawl"
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="xxgk-bench-crawl-")) if args.keep is None else args.keep
@@ -189,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url = start_embedded(pgdata, database="postgres")
         upgrade(database_url)
         profile = work / "crawl.prof" if args.profile else None
-        ours = run_crawl(work, portal, specs, database_url, profile)
+        ours = run_crawl(work, portal, specs, database_url, profile, args.set)
         served = portal.request_count()
     finally:
         portal.stop()

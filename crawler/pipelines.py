@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +66,14 @@ class RawStorePipeline:
         item = _processed(item)
         if not isinstance(item, ProcessedDocument):
             return item
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # called outside a crawl (tests, tools): write here and now
+            return self._keep(item)
+        # In a crawl: the write (and its fsync) waits on a worker thread, not on the reactor.
+        return asyncio.to_thread(self._keep, item)
+
+    def _keep(self, item: ProcessedDocument) -> ProcessedDocument:
         doc = item.doc
         try:
             sha256, item.raw_path = self.store.put(doc.body)
@@ -154,12 +164,61 @@ class ParsePipeline:
             stats.inc_value(key)
 
 
+class BatchWriter:
+    """One thread writing what it is handed, a batch at a time: whatever arrived while the previous batch
+    was being written (at most `max_batch`), in arrival order. `submit` returns a Future per entry."""
+
+    def __init__(self, write: Callable[[list[Any]], list[Any]], max_batch: int = 64) -> None:
+        self._write = write
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[tuple[Any, Future[Any]] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="xxgk-db-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, entry: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._queue.put((entry, future))
+        return future
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            try:
+                results = self._write([entry for entry, _ in batch])
+            except Exception as exc:  # the futures carry it to the items that were waiting
+                for _, future in batch:
+                    future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                future.set_result(result)
+
+
 class DatabasePipeline:
     """Documents, versions, reports and failures into Postgres; one crawl_runs row per crawl.
 
-    The writes run on one writer thread, in the order the items arrive: waiting on Postgres then no longer
-    stops the reactor from downloading and parsing (the wait releases the GIL), and a report page is
-    always written before the attachments its request led to. Stats are counted back on the reactor.
+    During a crawl the writes run on one writer thread (BatchWriter), in the order the items arrive:
+    waiting on Postgres no longer stops the reactor from downloading and parsing (the wait releases the
+    GIL), a report page is written before the attachments its request led to, and the documents that
+    queue up while a batch is written go in the next one, in one transaction (Repository.save_many;
+    one by one when a batch fails). Stats are counted back on the reactor thread.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -173,7 +232,7 @@ class DatabasePipeline:
         self.repo: Any = None
         self.run_id: int | None = None
         # None: write inline, on the calling thread (no database, or a repository a test put in place).
-        self._writer: ThreadPoolExecutor | None = None
+        self._writer: BatchWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DatabasePipeline:
@@ -215,12 +274,12 @@ class DatabasePipeline:
         use_known = getattr(self.spider, "use_known_documents", None)
         if use_known is not None:
             use_known(self.repo.known_documents(region_codes), self.repo.parser_version)
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xxgk-db-writer")
+        self._writer = BatchWriter(self._write_batch)
 
     def process_item(self, item: Any) -> Any:
         """The item, or (with the writer thread) a coroutine the engine awaits that returns it."""
         if isinstance(item, FetchFailure):
-            return self._then(item, self._record, item)
+            return self._store(item, item)
         item = _processed(item)
         if not isinstance(item, ProcessedDocument):
             return item
@@ -230,43 +289,79 @@ class DatabasePipeline:
             if item.failure is not None:
                 self._record(item.failure)
             return item
-        return self._then(item, self._write, item)
+        return self._store(item, item)
 
-    def _then(self, item: Any, write: Callable[[Any], list[str]], arg: Any) -> Any:
+    def _store(self, item: Any, entry: FetchFailure | ProcessedDocument) -> Any:
         if self._writer is None:
-            self._count(write(arg))
+            self._count(self._write_batch([entry])[0])
             return item
-        return self._write_later(item, write, arg)
+        return self._stored_later(item, self._writer.submit(entry))
 
-    async def _write_later(self, item: Any, write: Callable[[Any], list[str]], arg: Any) -> Any:
-        assert self._writer is not None
-        self._count(await asyncio.wrap_future(self._writer.submit(write, arg)))
+    async def _stored_later(self, item: Any, written: Future[list[str]]) -> Any:
+        self._count(await asyncio.wrap_future(written))
         return item
 
     def _count(self, keys: list[str]) -> None:
         for key in keys:
             self.stats.inc_value(key)
 
-    def _write(self, item: ProcessedDocument) -> list[str]:
-        """Store one processed document (on the writer thread); the stats keys to count."""
+    # ---- on the writer thread ------------------------------------------------------------------------
+
+    def _write_batch(self, entries: list[FetchFailure | ProcessedDocument]) -> list[list[str]]:
+        """Write failures and documents; for each entry, the stats keys to count."""
+        counted: list[list[str]] = [[] for _ in entries]
+        documents: list[tuple[int, ProcessedDocument]] = []
+        for n, entry in enumerate(entries):
+            if isinstance(entry, FetchFailure):
+                self._record(entry)
+                continue
+            if entry.failure is not None:
+                self._record(entry.failure)
+            documents.append((n, entry))
+        if not documents:
+            return counted
         from crawler.store import StoreError
 
-        counted: list[str] = []
-        if item.failure is not None:
-            self._record(item.failure)
+        batch = [(item.doc, item.raw_path, item.parsed) for _, item in documents]
+        try:
+            results = self.repo.save_many(self.run_id, batch)
+        except Exception:
+            # A database error in one document must not lose the others: write them one at a time.
+            log.warning("a batch of %d documents failed; writing them one by one", len(batch), exc_info=True)
+            for n, item in documents:
+                counted[n] = self._write_one(item)
+            return counted
+        for (n, item), result in zip(documents, results, strict=True):
+            if isinstance(result, StoreError):
+                counted[n] = self._refused(item, result)
+            else:
+                saved, report_id = result
+                counted[n] = [
+                    f"documents/{saved.status}",
+                    *(["reports/saved"] if report_id is not None else []),
+                ]
+        return counted
+
+    def _write_one(self, item: ProcessedDocument) -> list[str]:
+        from crawler.store import StoreError
+
         doc = item.doc
         try:
             saved = self.repo.save_document(self.run_id, doc, item.raw_path)
-            counted.append(f"documents/{saved.status}")
+            counted = [f"documents/{saved.status}"]
             # save_report skips a version already stored by this parser version, so an unchanged page
             # costs nothing, while a page first stored before it could be parsed gets its report now.
             if item.parsed is not None and self.repo.save_report(saved, doc, item.parsed) is not None:
                 counted.append("reports/saved")
+            return counted
         except StoreError as exc:
-            counted.append(f"failures/{failures.STORE}")
-            log.error("store refused %s: %s", doc.url, exc)
-            self._record(FetchFailure(doc.region_code, doc.url, failures.STORE, str(exc)))
-        return counted
+            return self._refused(item, exc)
+
+    def _refused(self, item: ProcessedDocument, exc: Exception) -> list[str]:
+        doc = item.doc
+        log.error("store refused %s: %s", doc.url, exc)
+        self._record(FetchFailure(doc.region_code, doc.url, failures.STORE, str(exc)))
+        return [f"failures/{failures.STORE}"]
 
     def _record(self, failure: FetchFailure) -> list[str]:
         if self.repo is None:
@@ -277,9 +372,11 @@ class DatabasePipeline:
         )
         return []
 
+    # ---- closing -------------------------------------------------------------------------------------
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._writer is not None:
-            self._writer.shutdown(wait=True)  # every item was awaited already: nothing is pending
+            self._writer.close()  # every item was awaited already: nothing is left to write
             self._writer = None
         if self.repo is None:
             return

@@ -224,13 +224,16 @@ _match_heading_cached = lru_cache(maxsize=16384)(_match_heading)
 def _fuzzy_section(key: str) -> str | None:
     """The section whose wording `key` is a near-miss of (difflib ratio ≥ _FUZZY_MIN_RATIO), best first.
 
-    difflib's ratio is 2·M/T with M at most the characters the two strings share as multisets (its
-    quick_ratio), so a wording whose shared count cannot reach the threshold is skipped unmatched.
+    difflib's ratio is 2·M/T with M at most the shorter length (its real_quick_ratio) and at most the
+    characters the two strings share as multisets (its quick_ratio), so a wording that cannot reach the
+    threshold by either bound is skipped unmatched.
     """
     best: tuple[float, str] | None = None
     key_counts = Counter(key)
     for sid, wording, counts in _wording_counts():
         total = len(key) + len(wording)
+        if 2.0 * min(len(key), len(wording)) / total < _FUZZY_MIN_RATIO:
+            continue
         shared = sum(min(n, counts[ch]) for ch, n in key_counts.items())
         if 2.0 * shared / total < _FUZZY_MIN_RATIO:
             continue

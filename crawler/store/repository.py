@@ -12,7 +12,7 @@ import hashlib
 import importlib.metadata
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -208,52 +208,92 @@ class Repository:
     def save_document(self, run_id: int | None, doc: FetchedDocument, raw_path: str) -> SavedDocument:
         """Record a fetched document: "new" URL, "changed" content (a new or earlier version becomes
         current, all versions kept) or "unchanged" (only last_seen_at moves; no new rows)."""
-        if doc.fetched_at.tzinfo is None:
-            raise StoreError(f"fetched_at of {doc.url} has no timezone (expected UTC-aware)")
-        if hashlib.sha256(doc.body).hexdigest() != doc.sha256:
-            raise StoreError(f"sha256 of {doc.url} does not match its body")
+        _check_document(doc)
         with self._transaction() as session:
-            if doc.region_code not in self._regions_seen:
-                if session.get(Region, doc.region_code) is None:
-                    raise StoreError(
-                        f"region {doc.region_code!r} is not in the regions table (sync_regions first)"
-                    )
-                self._regions_seen.add(doc.region_code)
-            parent_id = (
-                session.scalar(select(Document.id).where(Document.url == doc.parent_url))
-                if doc.parent_url
-                else None
-            )
-            inserted = session.scalar(
-                pg_insert(Document)
-                .values(
-                    url=doc.url,
-                    region_code=doc.region_code,
-                    role=doc.role,
-                    parent_url=doc.parent_url,
-                    parent_document_id=parent_id,
-                    first_seen_at=doc.fetched_at,
-                    last_seen_at=doc.fetched_at,
-                    kind=doc.kind,
-                    listing_date=doc.listing_date,
-                )
-                .on_conflict_do_nothing(index_elements=[Document.url])
-                .returning(Document.id)
-            )
-            if inserted is not None:
-                version_id = self._add_version(session, inserted, run_id, doc, raw_path)
-                session.execute(
-                    update(Document).where(Document.id == inserted).values(current_version_id=version_id)
-                )
-                saved = SavedDocument(inserted, version_id, "new")
-            else:
-                saved = self._revisit(session, run_id, doc, raw_path, parent_id)
+            self._check_regions(session, [doc.region_code])
+            saved = self._save_document(session, run_id, doc, raw_path)
             if run_id is not None:
-                counted = [CrawlRun.items]
-                if doc.role == "report":
-                    counted.append(getattr(CrawlRun, f"reports_{saved.status}"))
-                self._count(session, run_id, *counted)
+                self._count(session, run_id, *_run_counters(doc, saved))
             return saved
+
+    def save_many(
+        self, run_id: int | None, batch: Sequence[tuple[FetchedDocument, str, ParsedReport | None]]
+    ) -> list[tuple[SavedDocument, int | None] | StoreError]:
+        """save_document (and save_report where a parse is given) for each (doc, raw path, parse), all in
+        one transaction: one commit and one update of the run's counts for the lot (the crawler's writer
+        groups what arrived while it was writing). Each entry's result is (SavedDocument, the report id or
+        None as save_report returns it), or the StoreError refusing it (nothing of that entry is written).
+        A database error rolls the whole batch back and propagates: write the entries one by one then."""
+        results: list[tuple[SavedDocument, int | None] | StoreError | None] = [None] * len(batch)
+        prepared: list[tuple[int, FetchedDocument, str, ParsedReport | None, _ReportRows | None]] = []
+        for n, (doc, raw_path, parsed) in enumerate(batch):
+            try:
+                _check_document(doc)
+                rows = _report_rows(parsed) if parsed is not None else None
+            except StoreError as exc:
+                results[n] = exc
+                continue
+            prepared.append((n, doc, raw_path, parsed, rows))
+        with self._transaction() as session:
+            missing = self._check_regions(
+                session, [doc.region_code for _, doc, _, _, _ in prepared], strict=False
+            )
+            counters: list[Any] = []
+            for n, doc, raw_path, parsed, rows in prepared:
+                if doc.region_code in missing:
+                    results[n] = StoreError(_missing_region(doc.region_code))
+                    continue
+                saved = self._save_document(session, run_id, doc, raw_path)
+                report_id = None
+                if parsed is not None and rows is not None:
+                    report_id = self._save_report(session, saved, doc, parsed, rows)
+                counters.extend(_run_counters(doc, saved))
+                results[n] = (saved, report_id)
+            if run_id is not None and counters:
+                self._count(session, run_id, *counters)
+        return [r if r is not None else StoreError("not written") for r in results]
+
+    def _check_regions(self, session: Session, codes: Iterable[str], *, strict: bool = True) -> set[str]:
+        """Region codes not in the regions table (strict: raise StoreError for the first)."""
+        unknown = set(codes) - self._regions_seen
+        if not unknown:
+            return set()
+        found = set(session.scalars(select(Region.code).where(Region.code.in_(unknown))))
+        self._regions_seen |= found
+        missing = unknown - found
+        if missing and strict:
+            raise StoreError(_missing_region(sorted(missing)[0]))
+        return missing
+
+    def _save_document(
+        self, session: Session, run_id: int | None, doc: FetchedDocument, raw_path: str
+    ) -> SavedDocument:
+        parent_id = (
+            session.scalar(select(Document.id).where(Document.url == doc.parent_url))
+            if doc.parent_url
+            else None
+        )
+        inserted = session.scalar(
+            pg_insert(Document)
+            .values(
+                url=doc.url,
+                region_code=doc.region_code,
+                role=doc.role,
+                parent_url=doc.parent_url,
+                parent_document_id=parent_id,
+                first_seen_at=doc.fetched_at,
+                last_seen_at=doc.fetched_at,
+                kind=doc.kind,
+                listing_date=doc.listing_date,
+            )
+            .on_conflict_do_nothing(index_elements=[Document.url])
+            .returning(Document.id)
+        )
+        if inserted is None:
+            return self._revisit(session, run_id, doc, raw_path, parent_id)
+        version_id = self._add_version(session, inserted, run_id, doc, raw_path)
+        session.execute(update(Document).where(Document.id == inserted).values(current_version_id=version_id))
+        return SavedDocument(inserted, version_id, "new")
 
     def _revisit(
         self, session: Session, run_id: int | None, doc: FetchedDocument, raw_path: str, parent_id: int | None
@@ -308,10 +348,14 @@ class Repository:
 
     @staticmethod
     def _count(session: Session, run_id: int, *columns: Any) -> None:
+        """Add one to each column per time it is named (one UPDATE for a whole batch)."""
+        added: dict[Any, int] = {}
+        for column in columns:
+            added[column] = added.get(column, 0) + 1
         found = session.scalar(
             update(CrawlRun)
             .where(CrawlRun.id == run_id)
-            .values({column: column + 1 for column in columns})
+            .values({column: column + n for column, n in added.items()})
             .returning(CrawlRun.id)
         )
         if found is None:
@@ -330,54 +374,58 @@ class Repository:
         same parser version (pass force=True to rewrite it anyway). Raises StoreError, writing nothing, when
         `parsed` is off the contract (an unknown section, row or column id, a value of the wrong type).
         """
-        sections = _section_rows(parsed.sections)
-        tables = {table_id: _table_rows(table_id, parsed.tables.get(table_id)) for table_id in TABLE_IDS}
-        unknown_tables = set(parsed.tables) - set(TABLE_IDS)
-        if unknown_tables:
-            raise StoreError(f"unknown table ids {sorted(unknown_tables)}")
-        checks = _check_rows(parsed.checks)
-
+        rows = _report_rows(parsed)
         with self._transaction() as session:
-            document = session.get(Document, saved.document_id, with_for_update=True)
-            if document is None:
-                raise StoreError(f"no document {saved.document_id}")
-            if document.current_version_id != saved.version_id:
-                raise StoreError(
-                    f"version {saved.version_id} is not the current version of document {saved.document_id}"
-                )
-            report = session.scalars(
-                select(Report).where(Report.document_id == saved.document_id)
-            ).one_or_none()
-            if (
-                report is not None
-                and not force
-                and report.version_id == saved.version_id
-                and report.parser_version == self.parser_version
-            ):
-                return None
-            values = self._report_values(saved, doc, parsed)
-            if report is None:
-                report = Report(document_id=saved.document_id, **values)
-                session.add(report)
-                session.flush()
-            else:
-                for key, value in values.items():
-                    setattr(report, key, value)
-                child_models: tuple[Any, ...] = (ReportSection, CheckResult, *TABLE_MODELS.values())
-                for model in child_models:
-                    session.execute(delete(model).where(model.report_id == report.id))
-            report_id = report.id
+            return self._save_report(session, saved, doc, parsed, rows, force=force)
 
-            def with_id(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-                return [{"report_id": report_id, **row} for row in rows]
+    def _save_report(
+        self,
+        session: Session,
+        saved: SavedDocument,
+        doc: FetchedDocument,
+        parsed: ParsedReport,
+        rows: _ReportRows,
+        *,
+        force: bool = False,
+    ) -> int | None:
+        document = session.get(Document, saved.document_id, with_for_update=True)
+        if document is None:
+            raise StoreError(f"no document {saved.document_id}")
+        if document.current_version_id != saved.version_id:
+            raise StoreError(
+                f"version {saved.version_id} is not the current version of document {saved.document_id}"
+            )
+        report = session.scalars(select(Report).where(Report.document_id == saved.document_id)).one_or_none()
+        if (
+            report is not None
+            and not force
+            and report.version_id == saved.version_id
+            and report.parser_version == self.parser_version
+        ):
+            return None
+        values = self._report_values(saved, doc, parsed)
+        if report is None:
+            report = Report(document_id=saved.document_id, **values)
+            session.add(report)
+            session.flush()
+        else:
+            for key, value in values.items():
+                setattr(report, key, value)
+            child_models: tuple[Any, ...] = (ReportSection, CheckResult, *TABLE_MODELS.values())
+            for model in child_models:
+                session.execute(delete(model).where(model.report_id == report.id))
+        report_id = report.id
 
-            session.execute(insert(ReportSection), with_id(sections))
-            for table_id, rows in tables.items():
-                if rows:
-                    session.execute(insert(TABLE_MODELS[table_id]), with_id(rows))
-            if checks:
-                session.execute(insert(CheckResult), with_id(checks))
-            return report_id
+        def with_id(table_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{"report_id": report_id, **row} for row in table_rows]
+
+        session.execute(insert(ReportSection), with_id(rows.sections))
+        for table_id, table_rows in rows.tables.items():
+            if table_rows:
+                session.execute(insert(TABLE_MODELS[table_id]), with_id(table_rows))
+        if rows.checks:
+            session.execute(insert(CheckResult), with_id(rows.checks))
+        return report_id
 
     def _report_values(
         self, saved: SavedDocument, doc: FetchedDocument, parsed: ParsedReport
@@ -482,6 +530,42 @@ class Repository:
 # ---------------------------------------------------------------------------------------------
 # Parse result -> rows
 # ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ReportRows:
+    sections: list[dict[str, Any]]
+    tables: dict[str, list[dict[str, Any]]]
+    checks: list[dict[str, Any]]
+
+
+def _report_rows(parsed: ParsedReport) -> _ReportRows:
+    """The rows of a parse, checked against the contract (StoreError before anything is written)."""
+    sections = _section_rows(parsed.sections)
+    tables = {table_id: _table_rows(table_id, parsed.tables.get(table_id)) for table_id in TABLE_IDS}
+    unknown_tables = set(parsed.tables) - set(TABLE_IDS)
+    if unknown_tables:
+        raise StoreError(f"unknown table ids {sorted(unknown_tables)}")
+    return _ReportRows(sections, tables, _check_rows(parsed.checks))
+
+
+def _check_document(doc: FetchedDocument) -> None:
+    if doc.fetched_at.tzinfo is None:
+        raise StoreError(f"fetched_at of {doc.url} has no timezone (expected UTC-aware)")
+    if hashlib.sha256(doc.body).hexdigest() != doc.sha256:
+        raise StoreError(f"sha256 of {doc.url} does not match its body")
+
+
+def _missing_region(code: str) -> str:
+    return f"region {code!r} is not in the regions table (sync_regions first)"
+
+
+def _run_counters(doc: FetchedDocument, saved: SavedDocument) -> list[Any]:
+    """The crawl_runs columns one saved document adds one to."""
+    counters: list[Any] = [CrawlRun.items]
+    if doc.role == "report":
+        counters.append(getattr(CrawlRun, f"reports_{saved.status}"))
+    return counters
 
 
 def _section_rows(sections: Mapping[str, str | None]) -> list[dict[str, Any]]:

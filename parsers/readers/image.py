@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # numpy, Pillow and the engine load on first use: they are th
 MIN_TEXT_HEIGHT: Final[float] = 16.0
 _TARGET_TEXT_HEIGHT: Final[float] = 28.0
 _MAX_UPSCALE: Final[float] = 3.0
+# Confidence of a lone "/" told by its shape (the recogniser reads it as an unsure "1").
+MARK_CONFIDENCE: Final[float] = 0.95
 # More boxes than this on one page is not a report page (a texture, a photo of a crowd).
 MAX_BOXES: Final[int] = 4000
 
@@ -103,15 +105,23 @@ def ocr_page(image: GrayImage, page: int | None, engine: Engine, max_pixels: int
         crops = [None if p.stray else _crop(image, p.box) for p in pieces]
         wanted = [c for c in crops if c is not None]
         readings = iter(engine.recognize(wanted))
+    from parsers.ocr import marks
+
     texts: list[tuple[str, float]] = []
-    for crop in crops:
+    for piece, crop in zip(pieces, crops, strict=True):
         if crop is None:
             texts.append(("", float(layout.UNREAD)))
             continue
         reading = next(readings)
-        texts.append((reading.text, reading.confidence))
-        if reading.text:
-            out.raw_text.append(reading.text)
+        text, confidence = reading.text, reading.confidence
+        shape = marks.mark(crop, text) if piece.table is not None else None
+        if shape is not None and shape != text:
+            # The stroke's shape decides; a dash read as 一 was read confidently, only as the wrong sign.
+            confidence = confidence if shape == marks.DASH else max(confidence, MARK_CONFIDENCE)
+            text = shape
+        texts.append((text, confidence))
+        if text:
+            out.raw_text.append(text)
     blocks = layout.assemble(pieces, texts, lattices, th, page)
     out.blocks.extend(blocks)
     if not blocks:
