@@ -248,8 +248,9 @@ _BODY, _FOOTER_LINE, _CHROME_LINE, _META = range(4)
 # (raw text as kept, the body Line (normalised text), 网站标识码 found in it, kind); None for a line with
 # no text. Lines are immutable, so one Line per distinct text serves every document.
 _Verdict = tuple[str, Line, str | None, int] | None
-# Page lines recur (navigation, table labels, figures): verdicts are cached; long lines are not (memory).
-_VERDICT_CACHE_MAX_LEN = 512
+# Page lines and cells recur (navigation, table labels, figures): what is read from them is memoised;
+# long texts are not (memory).
+_MEMO_MAX_LEN = 512
 
 
 def _line_verdict(raw_text: str) -> _Verdict:
@@ -296,12 +297,12 @@ class _LineSink:
     body_chars: int = 0
 
     def add_line(self, raw_text: str) -> None:
-        short = len(raw_text) <= _VERDICT_CACHE_MAX_LEN
+        short = len(raw_text) <= _MEMO_MAX_LEN
         self.add(_line_verdict_cached(raw_text) if short else _line_verdict(raw_text))
 
     def add_markup_text(self, text: str) -> None:
         """Text gathered from HTML: whitespace runs collapse to one space, ends are stripped."""
-        short = len(text) <= _VERDICT_CACHE_MAX_LEN
+        short = len(text) <= _MEMO_MAX_LEN
         self.add(_markup_verdict_cached(text) if short else _markup_verdict(text))
 
     def add(self, verdict: _Verdict) -> None:
@@ -533,7 +534,7 @@ def _cell_text(cell: Element) -> str:
         text = cell.text
         if not text:
             return ""
-        return _collapse_ws_cached(text) if len(text) <= _VERDICT_CACHE_MAX_LEN else _collapse_ws(text)
+        return _collapse_ws_cached(text) if len(text) <= _MEMO_MAX_LEN else _collapse_ws(text)
     parts: list[str] = []
     _collect_cell_text(cell, cell, parts)
     return _WS.sub(" ", "".join(parts)).strip()
@@ -620,10 +621,6 @@ def _data_table(table: Element) -> tuple[list[list[str]], list[str]] | None:
     ):
         return None
     return _expand(row_cells, texts)
-
-
-def _is_layout_table(table: Element) -> bool:
-    return _data_table(table) is None
 
 
 class _HtmlWalker:

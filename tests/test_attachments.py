@@ -29,7 +29,7 @@ from crawler.attachments import (
 from crawler.sampleportal import SamplePortal
 from crawler.sampleportal.chrome import PNG_1X1
 from crawler.sampleportal.files import docx_bytes, pdf_bytes
-from tests.minisites import MiniSite, crawl, detail_page, reports, write_registry
+from tests.minisites import MiniSite, crawl, detail_page, report_path, reports, write_registry
 from tests.pg_fixtures import PgServer
 from tests.test_crawl_e2e import rows
 
@@ -240,9 +240,10 @@ def crawled(
         f'<p>相关解读：<a href="{INTERPRETATION}">一图读懂本报告</a></p>\n'
     )
     with_files = site.add_report(first, after_body=block, body_extra=body_extra)
-    gbk = detail_page(sample_portal, second).encode("gbk")
-    gbk_page = site.add_report(second)  # listed; its answer replaced just below
-    site.serve(site.rows[-1].path, body=gbk, content_type="text/html; charset=iso-8859-1")
+    gbk_page = site.add_row(
+        report_path(second), second.title, second.publish_date,
+        body=detail_page(sample_portal, second).encode("gbk"), content_type="text/html; charset=iso-8859-1",
+    )  # fmt: skip
     direct_pdf = site.add_row(
         DIRECT_PDF, "样本市2023年政府信息公开工作年度报告（PDF）", dt.date(2024, 2, 6),
         body=PDF, content_type="application/pdf",

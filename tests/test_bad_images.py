@@ -112,15 +112,15 @@ def test_parse_report_records_the_reason_and_goes_on() -> None:
 
 
 def test_without_the_ocr_engine_a_picture_gets_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    reason = "OCR is not available (No module named 'rapidocr'); install the project's `ocr` extra"
+
     def missing() -> None:
-        raise OcrUnavailable("OCR is not available (No module named 'rapidocr'); install the project's `ocr` extra")
+        raise OcrUnavailable(reason)
 
     monkeypatch.setattr(image_reader, "_load", missing)
     doc = read_image(_png(Image.new("L", (200, 100), 255)), "image/png")
     assert doc.blocks == []
-    assert doc.warnings == [
-        "image not read: OCR is not available (No module named 'rapidocr'); install the project's `ocr` extra"
-    ]
+    assert doc.warnings == [f"image not read: {reason}"]
 
 
 def test_an_engine_failure_is_a_warning_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:

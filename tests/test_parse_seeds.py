@@ -150,7 +150,9 @@ def test_bad_input_never_raises() -> None:
         assert isinstance(report, ParsedReport)
         assert set(report.sections) == set(SECTION_IDS)
         assert set(report.tables) == set(TABLE_IDS)
-    assert parse_report(b"%PDF-1.4").warnings == ["unsupported document type: pdf"]
+    assert parse_report(b"%PDF-1.4").warnings == [
+        "corrupt PDF (truncated or damaged): No /Root object! - Is this really a PDF?"
+    ]
     assert parse_report(b"").warnings == ["empty document: no bytes"]
     assert parse_report(b"", published="2024-02-03").publish_date is not None
 
@@ -166,13 +168,25 @@ def test_sample_portal_report_pages_parse_to_their_known_values() -> None:
 
     compared = 0
     not_reports = 0
+    file_only = 0
+    expected_reports = 0
+    expected_pages = 0
     generated_sites = [spec for spec in sites.SITE_SPECS if not spec.corpus]
     for spec in generated_sites:
         site = sites.Site(spec)
         reports = {r.doc_id: r for r in site.reports}
+        expected_reports += len(reports)
+        expected_pages += len(site.pages)
+        # Families that publish some reports only as a file (the page just links it) say which.
+        attachment_only = getattr(site.family, "attachment_only", lambda entry: False)
         for entry in site.entries():
-            response = site.handle(PortalRequest("GET", site.detail_path(entry.doc_id)))
-            assert response.status == 200, (spec.code, entry.doc_id)
+            if attachment_only(entry):
+                file_only += 1
+                continue
+            path, _, query = site.detail_path(entry.doc_id).partition("?")
+            # The family's own page, below any WAF imitation in front of the site.
+            response = site.family.handle(site, PortalRequest("GET", path, query))
+            assert response is not None and response.status == 200, (spec.code, entry.doc_id)
             report = parse_report(response.body, content_type=response.content_type)
             if entry.doc_id not in reports:  # a 解读/图解 page
                 assert report.kind == "not_report", entry.title
@@ -198,7 +212,5 @@ def test_sample_portal_report_pages_parse_to_their_known_values() -> None:
             assert report.kind == "report"
             compared += 1
     assert len(generated_sites) >= 3
-    assert (compared, not_reports) == (
-        len(generated_sites) * sites.REPORTS_PER_SITE,
-        len(generated_sites) * sites.PAGES_PER_SITE,
-    )
+    assert (compared + file_only, not_reports) == (expected_reports, expected_pages)
+    assert compared >= 3 * sites.REPORTS_PER_SITE

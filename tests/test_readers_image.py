@@ -22,7 +22,7 @@ from parsers.blocks import Grid, Line
 from parsers.evaluate import compare
 from parsers.model import Cell, ParsedReport
 from parsers.ocr import engine, marks
-from parsers.readers.image import OcrError, ocr_image, ocr_pdf_page, read_image
+from parsers.readers.image import OcrError, ocr_image, ocr_pdf_page
 from parsers.template import REQUEST_ROW_BY_ID, TABLE_IDS
 from tests.corpus_images import build, render
 
@@ -216,9 +216,3 @@ def test_thread_setting_comes_from_the_environment(monkeypatch: pytest.MonkeyPat
     assert engine.default_threads() is None
     monkeypatch.delenv(engine.THREADS_ENV)
     assert engine.default_threads() is None
-
-
-def test_read_image_is_the_registered_reader() -> None:
-    from parsers.report import READERS
-
-    assert READERS["image"] is read_image

@@ -93,7 +93,7 @@ def test_region_without_listing_or_adapter_is_refused_with_what_to_add() -> None
         "no listing URL for 开远市 (532502): run scrapy crawl discover -a portal=<its portal home URL> "
         "and add the printed row to a file in crawler/regions/."
     ) in message
-    assert "family boda_vsb has no adapter yet" in message
+    assert "no adapter" not in message  # boda_vsb, its family, has one
 
 
 def test_region_whose_family_has_no_adapter_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,10 +115,14 @@ def test_no_region_is_refused() -> None:
 
 
 def test_sample_selects_every_sample_region_and_starts_at_their_listings() -> None:
+    from crawler.sampleportal.sites import SITE_SPECS
+
     spider = make_spider(sample="1")
-    assert spider.region_codes == ["990101", "990102", "990103", "990104"]
+    # The registry's sample rows and the sites the sample portal serves are the same set, but for the
+    # 瑞数 site that never lets anyone in (990120): tests/test_challenges.py gives it a row of its own.
+    assert spider.region_codes == sorted(spec.code for spec in SITE_SPECS if spec.code != "990120")
     requests = collect(spider.start())
-    assert [(r.url, r.meta["region_code"], r.callback, r.errback) for r in requests] == [
+    assert [(r.url, r.meta["region_code"], r.callback, r.errback) for r in requests][:4] == [
         ("http://127.0.0.11:8800/zfxxgk/ndbg/index.htm", "990101", spider.parse_listing, spider.on_error),
         (
             "http://127.0.0.12:8800/col/col1229000001/index.html",

@@ -119,9 +119,11 @@ def _ink_box(ink: Mask, cell: TextBox, th: float, read: Sequence[TextBox] = ()) 
     region = ink[y0:y1, x0:x1]
     if read:
         region = region.copy()
+        m = _READ_MARGIN
         for box in read:
-            bx0, by0 = max(0, int(box.x0) - x0 - _READ_MARGIN), max(0, int(box.y0) - y0 - _READ_MARGIN)
-            region[by0 : max(0, int(box.y1) - y0 + _READ_MARGIN), bx0 : max(0, int(box.x1) - x0 + _READ_MARGIN)] = 0
+            bx0, by0 = max(0, int(box.x0) - x0 - m), max(0, int(box.y0) - y0 - m)
+            bx1, by1 = max(0, int(box.x1) - x0 + m), max(0, int(box.y1) - y0 + m)
+            region[by0:by1, bx0:bx1] = 0
     if not region.any():
         return None
     from parsers.ocr.engine import cv2_module
@@ -224,7 +226,9 @@ def _suspect(text: str, in_value_column: bool) -> bool:
 
 
 def flag_suspects(rows: list[list[str]], confs: list[list[float | None]]) -> None:
-    """Lower the confidence of cells whose text cannot be right where it stands (see SUSPECT)."""
+    """Cells whose text cannot be right where it stands (see SUSPECT) become blank with the capped
+    confidence: a misread value must stay in its value slot, flagged, and not pass for a row label
+    (the table readers take a non-value at the start of a row for a label)."""
     width = max((len(r) for r in rows), default=0)
     for c in range(width):
         filled = [r[c] for r in rows if c < len(r) and r[c]]
@@ -233,6 +237,7 @@ def flag_suspects(rows: list[list[str]], confs: list[list[float | None]]) -> Non
         for r, row in enumerate(rows):
             conf = confs[r][c]
             if c < len(row) and conf is not None and _suspect(row[c], value_column):
+                rows[r][c] = ""
                 confs[r][c] = min(conf, SUSPECT)
 
 

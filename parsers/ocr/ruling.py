@@ -16,7 +16,16 @@ import numpy.typing as npt
 
 from parsers.ocr.engine import GrayImage, cv2_module
 
-__all__ = ["Lattice", "Mask", "Span", "cv2_module", "find_lattices", "faint_ink_mask", "find_lattices_in", "ink_mask"]
+__all__ = [
+    "Lattice",
+    "Mask",
+    "Span",
+    "cv2_module",
+    "faint_ink_mask",
+    "find_lattices",
+    "find_lattices_in",
+    "ink_mask",
+]
 
 Mask = npt.NDArray[np.uint8]
 
