@@ -269,7 +269,9 @@ class DatabasePipeline:
         if registry is not None:
             self.repo.sync_regions(list(registry))
         region_codes = list(getattr(self.spider, "region_codes", []))
-        self.run_id = self.repo.start_run(self.spider.name, region_codes)
+        # scrapyd passes its job id as the spider argument `_job`: the scheduler finds the run by it.
+        job = getattr(self.spider, "_job", None)
+        self.run_id = self.repo.start_run(self.spider.name, region_codes, scrapyd_job_id=job)
         # Incremental crawls: the spider skips what is stored and fresh (crawler/incremental.py).
         use_known = getattr(self.spider, "use_known_documents", None)
         if use_known is not None:

@@ -248,9 +248,10 @@ _BODY, _FOOTER_LINE, _CHROME_LINE, _META = range(4)
 # (raw text as kept, the body Line (normalised text), 网站标识码 found in it, kind); None for a line with
 # no text. Lines are immutable, so one Line per distinct text serves every document.
 _Verdict = tuple[str, Line, str | None, int] | None
-# Page lines and cells recur (navigation, table labels, figures): what is read from them is memoised;
-# long texts are not (memory).
-_MEMO_MAX_LEN = 512
+# Page lines and cells recur (navigation, table labels, figures): what is read from them is memoised.
+# Long texts are prose, which does not recur: they are not (the bounds keep the memos to a few MB).
+_MEMO_MAX_LEN = 256
+_MEMO_ENTRIES = 16384
 
 
 def _line_verdict(raw_text: str) -> _Verdict:
@@ -274,7 +275,7 @@ def _line_verdict(raw_text: str) -> _Verdict:
     return raw_text, Line(text), site_id.group(1) if site_id else None, kind
 
 
-_line_verdict_cached = lru_cache(maxsize=65536)(_line_verdict)
+_line_verdict_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_line_verdict)
 
 
 def _markup_verdict(text: str) -> _Verdict:
@@ -282,7 +283,7 @@ def _markup_verdict(text: str) -> _Verdict:
     return _line_verdict(_WS.sub(" ", text).strip())
 
 
-_markup_verdict_cached = lru_cache(maxsize=65536)(_markup_verdict)
+_markup_verdict_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_markup_verdict)
 
 
 @dataclass
@@ -526,7 +527,7 @@ def _collapse_ws(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-_collapse_ws_cached = lru_cache(maxsize=65536)(_collapse_ws)
+_collapse_ws_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_collapse_ws)
 
 
 def _cell_text(cell: Element) -> str:

@@ -238,3 +238,22 @@ def test_skew_estimate_undoes_a_slight_rotation(angle: float) -> None:
     )
     assert preprocess.estimate_skew(rotated) == pytest.approx(-angle, abs=0.06)
     assert preprocess.estimate_skew(img) == pytest.approx(0.0, abs=0.02)
+
+
+def test_text_no_table_cell_can_hold_is_blanked_and_flagged() -> None:
+    rows = [
+        ["信息内容", "总计", "其他", "本年制发件数"],
+        ["规章", "d", "3", "12"],
+        ["行政规范性文件", "口", "了2", "4"],
+        ["行政许可", "7", "n/a", "/"],
+    ]
+    confs: list[list[float | None]] = [[0.99] * 4 for _ in rows]
+    layout.flag_suspects(rows, confs)
+    assert rows == [
+        ["信息内容", "总计", "其他", "本年制发件数"],  # short headers of value columns stay
+        ["规章", "", "3", "12"],  # a smudged 0 read as d: no table cell holds that
+        ["行政规范性文件", "", "", "4"],  # a lone glyph, digits mixed with CJK: misread values
+        ["行政许可", "7", "n/a", "/"],
+    ]
+    assert confs[1][1] == confs[2][1] == confs[2][2] == layout.SUSPECT
+    assert confs[0] == [0.99] * 4 and confs[3] == [0.99] * 4

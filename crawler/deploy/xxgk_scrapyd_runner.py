@@ -68,7 +68,12 @@ def unpack(data: bytes, base: Path) -> Path:
 def _prune(base: Path, keep: Path) -> None:
     cutoff = time.time() - _KEEP_UNUSED_SECONDS
     for entry in base.iterdir():
-        if entry != keep and not entry.name.startswith(".") and entry.is_dir() and entry.stat().st_mtime < cutoff:
+        if (
+            entry != keep
+            and not entry.name.startswith(".")
+            and entry.is_dir()
+            and entry.stat().st_mtime < cutoff
+        ):
             shutil.rmtree(entry, ignore_errors=True)
 
 

@@ -123,6 +123,10 @@ class CrawlRun(Base):
     reports_unchanged: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     failures: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     stats: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_OBJECT)
+    # scrapyd's job id (the spider's `_job` argument) when scrapyd ran the crawl; the scheduler links by it.
+    scrapyd_job_id: Mapped[str | None] = mapped_column(Text, index=True)
+    # crawl_failures of the run counted by reason, written when the run closes.
+    failures_by_reason: Mapped[dict[str, int]] = mapped_column(JSONB, server_default=_EMPTY_OBJECT)
 
 
 class Document(Base):
@@ -236,6 +240,57 @@ class CheckResult(Base):
     check_id: Mapped[str] = mapped_column(Text, primary_key=True)
     ok: Mapped[bool | None] = mapped_column(Boolean)
     detail: Mapped[str] = mapped_column(Text)
+
+
+# States of a scheduled job (crawler/scheduler): the open ones hold the region (one open job per region).
+SCHEDULED_JOB_OPEN_STATES: Final[tuple[str, ...]] = ("submitting", "submit_failed", "pending", "running")
+SCHEDULED_JOB_STATES: Final[tuple[str, ...]] = (*SCHEDULED_JOB_OPEN_STATES, "finished", "failed", "lost")
+
+
+class RegionSchedule(Base):
+    """The cadence in force for a region the scheduler crawls (crawler/deploy/schedule.toml), for health."""
+
+    __tablename__ = "region_schedules"
+    __table_args__ = (CheckConstraint("cadence_seconds > 0", name="cadence_positive"),)
+
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    cadence_seconds: Mapped[int] = mapped_column(Integer)
+    overdue_after_seconds: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    enrolled_at: Mapped[dt.datetime] = mapped_column(_tstz(), server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(_tstz(), server_default=func.now())
+
+
+class ScheduledJob(Base):
+    """One crawl of one region submitted to scrapyd by the scheduler, from submission to its crawl run."""
+
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (
+        CheckConstraint(f"state IN {_sql_list(SCHEDULED_JOB_STATES)}", name="state"),
+        Index(None, "region_code", "created_at"),
+        Index(
+            "uq_scheduled_jobs_open_region",
+            "region_code",
+            unique=True,
+            postgresql_where=text(f"state IN {_sql_list(SCHEDULED_JOB_OPEN_STATES)}"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    project: Mapped[str] = mapped_column(Text)
+    spider: Mapped[str] = mapped_column(Text)
+    # Chosen by the scheduler before it asks scrapyd, so that a restart can look the job up.
+    scrapyd_job_id: Mapped[str] = mapped_column(Text, unique=True)
+    state: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))  # submissions tried
+    created_at: Mapped[dt.datetime] = mapped_column(_tstz(), server_default=func.now())
+    scheduled_at: Mapped[dt.datetime | None] = mapped_column(_tstz())  # scrapyd accepted it
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(_tstz())  # submit_failed: retry from then
+    finished_at: Mapped[dt.datetime | None] = mapped_column(_tstz())
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(_tstz(), server_default=func.now())
 
 
 class CrawlFailure(Base):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Engine, case, delete, func, insert, select, update
+from sqlalchemy import Engine, case, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -133,9 +133,15 @@ class Repository:
         with self._transaction() as session:
             session.execute(stmt, rows)
 
-    def start_run(self, spider: str, region_codes: list[str]) -> int:
+    def start_run(self, spider: str, region_codes: list[str], scrapyd_job_id: str | None = None) -> int:
+        """Open a run; `scrapyd_job_id` when scrapyd runs the crawl (the scheduler finds the run by it)."""
         with self._transaction() as session:
-            run = CrawlRun(spider=spider, region_codes=list(region_codes), started_at=_now())
+            run = CrawlRun(
+                spider=spider,
+                region_codes=list(region_codes),
+                started_at=_now(),
+                scrapyd_job_id=scrapyd_job_id,
+            )
             session.add(run)
             session.flush()
             return run.id
@@ -147,7 +153,12 @@ class Repository:
             found = session.scalar(
                 update(CrawlRun)
                 .where(CrawlRun.id == run_id)
-                .values(finished_at=_now(), finish_reason=finish_reason, stats=json_safe(dict(stats)))
+                .values(
+                    finished_at=_now(),
+                    finish_reason=finish_reason,
+                    stats=json_safe(dict(stats)),
+                    failures_by_reason=_failures_by_reason(run_id),
+                )
                 .returning(CrawlRun.id)
             )
             if found is None:
@@ -547,6 +558,19 @@ def _report_rows(parsed: ParsedReport) -> _ReportRows:
     if unknown_tables:
         raise StoreError(f"unknown table ids {sorted(unknown_tables)}")
     return _ReportRows(sections, tables, _check_rows(parsed.checks))
+
+
+def _failures_by_reason(run_id: int) -> Any:
+    """The run's crawl_failures counted by reason, as a JSON object (a scalar subquery of finish_run)."""
+    per_reason = (
+        select(CrawlFailure.reason, func.count().label("n"))
+        .where(CrawlFailure.crawl_run_id == run_id)
+        .group_by(CrawlFailure.reason)
+        .subquery()
+    )
+    return select(
+        func.coalesce(func.jsonb_object_agg(per_reason.c.reason, per_reason.c.n), text("'{}'::jsonb"))
+    ).scalar_subquery()
 
 
 def _check_document(doc: FetchedDocument) -> None:

@@ -11,6 +11,7 @@ boxes stand in aligned columns, which become a Grid with columns found from the 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import statistics
@@ -30,11 +31,11 @@ _CJK: Final[re.Pattern[str]] = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 METHOD: Final[str] = "ocr"
 # Confidence a cell keeps at most when its text cannot be what a table cell holds: no CJK (so not a
-# label) and not a value ("d" for a smudged 0), or short non-value text in a column of values ("口"
-# for 0). The recogniser may be sure of its letters; the cell is still misread.
+# label) and not a value ("d" for a smudged 0), or a lone character or digits mixed with CJK in a
+# column of values ("口" or "了2"). The recogniser may be sure of its letters; the cell is misread.
 SUSPECT: Final[float] = 0.5
 _VALUE_COLUMN: Final[float] = 0.5  # share of a column's filled cells that are values
-_SHORT_TEXT: Final[int] = 3
+_SHORT_TEXT: Final[int] = 4
 # Confidence given to a cell that shows ink the recogniser could not read: flagged, never trusted.
 UNREAD: Final[float] = 0.0
 # A box reaching into a neighbouring cell by less than this share of a text height is the detector's
@@ -96,9 +97,13 @@ def _clip(box: TextBox, cell: TextBox) -> TextBox:
 
 
 def _cell_pieces(box: TextBox, t: int, lattice: Lattice, th: float, inset: float) -> list[Piece]:
+    rows = range(max(0, bisect.bisect_right(lattice.ys, box.y0) - 1), bisect.bisect_left(lattice.ys, box.y1))
+    cols = range(max(0, bisect.bisect_right(lattice.xs, box.x0) - 1), bisect.bisect_left(lattice.xs, box.x1))
+    slots = lattice.slot_spans()
+    candidates = sorted({slots[(r, c)] for r in rows for c in cols if (r, c) in slots})
     parts = []
-    for s, span in enumerate(lattice.spans):
-        cell = _inset(lattice, span, inset)
+    for s in candidates:
+        cell = _inset(lattice, lattice.spans[s], inset)
         w, h = _overlap(box, cell)
         if w > 0 and h > 0:
             parts.append((w * h, w, h, s, cell))
@@ -222,7 +227,12 @@ def _cell_text(words: Sequence[Word], th: float) -> tuple[str, float | None]:
 def _suspect(text: str, in_value_column: bool) -> bool:
     if not text or looks_like_value(text):
         return False
-    return not _CJK.search(text) or (in_value_column and len(text) <= _SHORT_TEXT)
+    if not _CJK.search(text):
+        return True
+    # In a column of values: one lone character, or a few mixing digits and CJK ("了2"), is a misread
+    # value; a short header such as 总计 or 其他 is not.
+    short = len(text) == 1 or (len(text) <= _SHORT_TEXT and any(ch.isdigit() for ch in text))
+    return in_value_column and short
 
 
 def flag_suspects(rows: list[list[str]], confs: list[list[float | None]]) -> None:

@@ -62,6 +62,7 @@ class Lattice:
     xs: list[float]  # column boundaries, left to right (columns = len - 1)
     ys: list[float]  # row boundaries, top to bottom
     spans: list[Span] = field(default_factory=list)  # every slot is in exactly one span
+    _slots: dict[tuple[int, int], int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
@@ -77,6 +78,17 @@ class Lattice:
 
     def rect(self, span: Span) -> tuple[float, float, float, float]:
         return self.xs[span.c0], self.ys[span.r0], self.xs[span.c1], self.ys[span.r1]
+
+    def slot_spans(self) -> dict[tuple[int, int], int]:
+        """(row, column) -> index of the span that covers it."""
+        if self._slots is None:
+            self._slots = {
+                (r, c): s
+                for s, span in enumerate(self.spans)
+                for r in range(span.r0, span.r1)
+                for c in range(span.c0, span.c1)
+            }
+        return self._slots
 
 
 def _cv2() -> Any:
