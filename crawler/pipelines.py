@@ -15,6 +15,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -124,6 +125,7 @@ class ParsePipeline:
         if isinstance(policy, RefetchPolicy) and policy.unchanged_and_parsed(doc.url, doc.sha256):
             self._inc("parse/skipped_unchanged")
             return item
+        started = time.perf_counter()
         try:
             item.parsed = parse_report(
                 doc.body,
@@ -137,6 +139,8 @@ class ParsePipeline:
                 doc.region_code, doc.url, failures.PARSE_CRASH, f"{type(exc).__name__}: {exc}"
             )
             return item
+        finally:
+            self._inc("parse/seconds", time.perf_counter() - started)
         self._inc("parse/parsed")
         if is_report_file:
             parsed = item.parsed
@@ -158,10 +162,10 @@ class ParsePipeline:
             )
         return item
 
-    def _inc(self, key: str) -> None:
+    def _inc(self, key: str, count: float = 1) -> None:
         stats = self.crawler.stats if self.crawler else None
         if stats is not None:
-            stats.inc_value(key)
+            stats.inc_value(key, count)
 
 
 class BatchWriter:
@@ -172,6 +176,9 @@ class BatchWriter:
         self._write = write
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[tuple[Any, Future[Any]] | None] = queue.SimpleQueue()
+        self.batches = 0  # what the writer did, for the crawl's stats
+        self.entries = 0
+        self.busy_seconds = 0.0
         self._thread = threading.Thread(target=self._run, name="xxgk-db-writer", daemon=True)
         self._thread.start()
 
@@ -201,12 +208,17 @@ class BatchWriter:
                     stopping = True
                     break
                 batch.append(more)
+            started = time.perf_counter()
             try:
                 results = self._write([entry for entry, _ in batch])
             except Exception as exc:  # the futures carry it to the items that were waiting
                 for _, future in batch:
                     future.set_exception(exc)
                 continue
+            finally:
+                self.batches += 1
+                self.entries += len(batch)
+                self.busy_seconds += time.perf_counter() - started
             for (_, future), result in zip(batch, results, strict=True):
                 future.set_result(result)
 
@@ -379,6 +391,9 @@ class DatabasePipeline:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._writer is not None:
             self._writer.close()  # every item was awaited already: nothing is left to write
+            self.stats.set_value("db/batches", self._writer.batches)
+            self.stats.set_value("db/entries", self._writer.entries)
+            self.stats.set_value("db/busy_seconds", round(self._writer.busy_seconds, 3))
             self._writer = None
         if self.repo is None:
             return

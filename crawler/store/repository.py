@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Engine, case, delete, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, case, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -249,10 +249,26 @@ class Repository:
             missing = self._check_regions(
                 session, [doc.region_code for _, doc, _, _, _ in prepared], strict=False
             )
-            counters: list[Any] = []
-            for n, doc, raw_path, parsed, rows in prepared:
+            for n, doc, *_ in prepared:
                 if doc.region_code in missing:
                     results[n] = StoreError(_missing_region(doc.region_code))
+            writable = [entry for entry in prepared if entry[1].region_code not in missing]
+            known = set(
+                session.scalars(select(Document.url).where(Document.url.in_({e[1].url for e in writable})))
+            )
+            # URLs new to the store are written a table at a time; the rest (and a URL met twice in one
+            # batch) one by one, as save_document would.
+            first: dict[str, int] = {}
+            for position, entry in enumerate(writable):
+                if entry[1].url not in known:
+                    first.setdefault(entry[1].url, position)
+            fresh = [entry for position, entry in enumerate(writable) if first.get(entry[1].url) == position]
+            for n, saved, report_id in self._insert_new(session, run_id, fresh):
+                results[n] = (saved, report_id)
+            counters: list[Any] = [c for n, doc, *_ in fresh for c in _run_counters(doc, _saved(results[n]))]
+            fresh_positions = {e[0] for e in fresh}
+            for n, doc, raw_path, parsed, rows in writable:
+                if n in fresh_positions:
                     continue
                 saved = self._save_document(session, run_id, doc, raw_path)
                 report_id = None
@@ -263,6 +279,87 @@ class Repository:
             if run_id is not None and counters:
                 self._count(session, run_id, *counters)
         return [r if r is not None else StoreError("not written") for r in results]
+
+    def _insert_new(
+        self,
+        session: Session,
+        run_id: int | None,
+        entries: list[tuple[int, FetchedDocument, str, ParsedReport | None, _ReportRows | None]],
+    ) -> list[tuple[int, SavedDocument, int | None]]:
+        """Documents whose URLs the store does not know, with their versions and reports: one multi-row
+        statement per table for them all. Returns (batch position, SavedDocument, report id or None)."""
+        if not entries:
+            return []
+        documents, versions, reports = Document.__table__, DocumentVersion.__table__, Report.__table__
+        document_ids = session.scalars(
+            insert(documents).returning(documents.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "url": doc.url,
+                    "region_code": doc.region_code,
+                    "role": doc.role,
+                    "parent_url": doc.parent_url,
+                    "first_seen_at": doc.fetched_at,
+                    "last_seen_at": doc.fetched_at,
+                    "kind": doc.kind,
+                    "listing_date": doc.listing_date,
+                }
+                for _, doc, *_ in entries
+            ],
+        ).all()
+        version_ids = session.scalars(
+            insert(versions).returning(versions.c.id, sort_by_parameter_order=True),
+            [
+                _version_row(document_id, run_id, doc, raw_path)
+                for document_id, (_, doc, raw_path, _, _) in zip(document_ids, entries, strict=True)
+            ],
+        ).all()
+        session.execute(
+            update(documents)
+            .where(documents.c.id == bindparam("b_document"))
+            .values(current_version_id=bindparam("b_version")),
+            [{"b_document": d, "b_version": v} for d, v in zip(document_ids, version_ids, strict=True)],
+        )
+        saved = [SavedDocument(d, v, "new") for d, v in zip(document_ids, version_ids, strict=True)]
+        parsed_entries = [
+            (position, entry) for position, entry in enumerate(entries) if entry[3] is not None and entry[4]
+        ]
+        report_ids: dict[int, int] = {}
+        if parsed_entries:
+            ids = session.scalars(
+                insert(reports).returning(reports.c.id, sort_by_parameter_order=True),
+                [
+                    {"document_id": saved[p].document_id, **self._report_values(saved[p], e[1], e[3])}
+                    for p, e in parsed_entries
+                ],
+            ).all()
+            report_ids = {p: report_id for (p, _), report_id in zip(parsed_entries, ids, strict=True)}
+            children: dict[Any, list[dict[str, Any]]] = {}
+            for p, entry in parsed_entries:
+                rows = entry[4]
+                assert rows is not None
+                tagged = {"report_id": report_ids[p]}
+                children.setdefault(ReportSection, []).extend({**tagged, **r} for r in rows.sections)
+                for table_id, table_rows in rows.tables.items():
+                    children.setdefault(TABLE_MODELS[table_id], []).extend(
+                        {**tagged, **r} for r in table_rows
+                    )
+                children.setdefault(CheckResult, []).extend({**tagged, **r} for r in rows.checks)
+            for model, model_rows in children.items():
+                if model_rows:
+                    session.execute(insert(model.__table__), model_rows)
+        # Attachments whose report page is stored (before, or earlier in this batch) point at it.
+        parent = aliased(Document)
+        session.execute(
+            update(Document)
+            .where(
+                Document.id.in_(document_ids),
+                Document.parent_url.is_not(None),
+                Document.parent_url == parent.url,
+            )
+            .values(parent_document_id=parent.id)
+        )
+        return [(entry[0], saved[p], report_ids.get(p)) for p, entry in enumerate(entries)]
 
     def _check_regions(self, session: Session, codes: Iterable[str], *, strict: bool = True) -> set[str]:
         """Region codes not in the regions table (strict: raise StoreError for the first)."""
@@ -336,23 +433,7 @@ class Repository:
     def _add_version(
         session: Session, document_id: int, run_id: int | None, doc: FetchedDocument, raw_path: str
     ) -> int:
-        version = DocumentVersion(
-            document_id=document_id,
-            sha256=doc.sha256,
-            raw_path=raw_path,
-            size=len(doc.body),
-            content_type=doc.content_type,
-            http_status=doc.status,
-            final_url=doc.final_url,
-            listing_url=doc.listing_url,
-            listing_title=doc.listing_title,
-            listing_date=doc.listing_date,
-            page_date=doc.page_date,
-            encoding=doc.encoding,
-            file_name=doc.file_name,
-            fetched_at=doc.fetched_at,
-            crawl_run_id=run_id,
-        )
+        version = DocumentVersion(**_version_row(document_id, run_id, doc, raw_path))
         session.add(version)
         session.flush()
         return version.id
@@ -578,6 +659,31 @@ def _check_document(doc: FetchedDocument) -> None:
         raise StoreError(f"fetched_at of {doc.url} has no timezone (expected UTC-aware)")
     if hashlib.sha256(doc.body).hexdigest() != doc.sha256:
         raise StoreError(f"sha256 of {doc.url} does not match its body")
+
+
+def _version_row(document_id: int, run_id: int | None, doc: FetchedDocument, raw_path: str) -> dict[str, Any]:
+    return {
+        "document_id": document_id,
+        "sha256": doc.sha256,
+        "raw_path": raw_path,
+        "size": len(doc.body),
+        "content_type": doc.content_type,
+        "http_status": doc.status,
+        "final_url": doc.final_url,
+        "listing_url": doc.listing_url,
+        "listing_title": doc.listing_title,
+        "listing_date": doc.listing_date,
+        "page_date": doc.page_date,
+        "encoding": doc.encoding,
+        "file_name": doc.file_name,
+        "fetched_at": doc.fetched_at,
+        "crawl_run_id": run_id,
+    }
+
+
+def _saved(result: tuple[SavedDocument, int | None] | StoreError | None) -> SavedDocument:
+    assert isinstance(result, tuple)
+    return result[0]
 
 
 def _missing_region(code: str) -> str:

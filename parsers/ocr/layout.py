@@ -242,7 +242,8 @@ def flag_suspects(rows: list[list[str]], confs: list[list[float | None]]) -> Non
     width = max((len(r) for r in rows), default=0)
     for c in range(width):
         filled = [r[c] for r in rows if c < len(r) and r[c]]
-        values = sum(1 for t in filled if looks_like_value(t))
+        # Text without CJK is a value, read or misread: it counts towards a column of values.
+        values = sum(1 for t in filled if looks_like_value(t) or not _CJK.search(t))
         value_column = bool(filled) and values >= _VALUE_COLUMN * len(filled)
         for r, row in enumerate(rows):
             conf = confs[r][c]

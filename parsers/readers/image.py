@@ -21,6 +21,7 @@ from parsers.blocks import Block, Grid, Line
 from parsers.document import Document
 from parsers.ocr import OcrUnavailable
 from parsers.readers.limits import DEFAULT_LIMITS, Deadline, ReaderLimits
+from parsers.template import OCR_LOW_CONFIDENCE
 
 if TYPE_CHECKING:  # numpy, Pillow and the engine load on first use: they are the optional `ocr` extra
     from parsers.ocr.engine import Engine, GrayImage, TextBox
@@ -202,13 +203,10 @@ def read_image(data: bytes, content_type: str | None = None, *,
         if isinstance(b, Grid) and b.confidence
         for row in b.confidence
         for c in row
-        if c is not None and c < LOW_CONFIDENCE
+        if c is not None and c < OCR_LOW_CONFIDENCE
     )
     if low:
         warnings.append(f"OCR: {low} table cells read with low confidence")
     return Document(result.blocks, "\n".join(result.raw_text), _title(result.blocks), {}, None, warnings, "",
                     "image")
 
-
-# Mirrors the threshold the table readers flag cells with; here only for the summary warning.
-LOW_CONFIDENCE: Final[float] = 0.9
