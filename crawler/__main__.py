@@ -3,6 +3,9 @@
     python -m crawler demo [--seeds DIR] [--port N]   sample portal → crawl every sample region → summary
     python -m crawler crawl REGION[,REGION…] [--sample] [--no-db] [-s NAME=VALUE …]
     python -m crawler summary                          the same summary, from the database
+    python -m crawler status [--check]                 crawl health per region (view region_health)
+    python -m crawler db url|stop|roles                the database URL; stop the embedded server; create
+                                                       the crawler's and the analysts' roles (db_roles.py)
     python -m crawler regions [QUERY] [--all]          registry rows with a portal (--all: every region),
                                                        or those matching QUERY
 
@@ -68,9 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     regions.set_defaults(handler=cmd_regions)
 
-    db = commands.add_parser("db", help="the database: print its URL, or stop the embedded server")
-    db.add_argument("action", choices=("url", "stop"))
+    db = commands.add_parser(
+        "db", help="the database: print its URL, stop the embedded server, or set up the database roles"
+    )
+    db.add_argument("action", choices=("url", "stop", "roles"))
     db.set_defaults(handler=cmd_db)
+
+    status = commands.add_parser("status", help="crawl health per region: last success, reports, overdue")
+    status.add_argument(
+        "--check", action="store_true", help="exit 1 when a region is overdue or its last run failed"
+    )
+    status.set_defaults(handler=cmd_status)
     return parser
 
 
@@ -202,6 +213,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     if args.action == "url":
         print(database_url())
         return 0
+    if args.action == "roles":
+        return cmd_db_roles()
     if env_database_url() is not None:
         print("DATABASE_URL is set: that server is not ours to stop", file=sys.stderr)
         return 2
@@ -254,6 +267,32 @@ def print_summary(url: str) -> None:
         f"Last crawl (run {run.id}, {run.finish_reason or 'unfinished'}): documents new {run.reports_new}, "
         f"changed {run.reports_changed}, unchanged {run.reports_unchanged}; failures {run.failures}"
     )
+
+
+def cmd_db_roles() -> int:
+    from crawler.db_roles import DbRolesError, apply_roles
+    from crawler.store import database_url, upgrade
+
+    url = database_url()
+    upgrade(url)  # the grants cover the tables that exist: create them first
+    try:
+        for line in apply_roles(url):
+            print(line)
+    except DbRolesError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from crawler.health import format_health, region_health
+    from crawler.store import database_url, upgrade
+
+    url = database_url()
+    upgrade(url)
+    rows = region_health(url)
+    print(format_health(rows))
+    return 1 if args.check and not all(r.healthy for r in rows) else 0
 
 
 # -------------------------------------------------------------------------------------------------------

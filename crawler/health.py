@@ -59,7 +59,7 @@ def region_health(url: str) -> list[RegionHealth]:
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                text(f"SELECT {', '.join(_COLUMNS)} FROM region_health ORDER BY region_code")  # noqa: S608
+                text(f"SELECT {', '.join(_COLUMNS)} FROM region_health ORDER BY region_code")
             ).all()
     finally:
         engine.dispose()

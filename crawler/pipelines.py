@@ -245,6 +245,7 @@ class DatabasePipeline:
         self.run_id: int | None = None
         # None: write inline, on the calling thread (no database, or a repository a test put in place).
         self._writer: BatchWriter | None = None
+        self.batch_fallbacks = 0  # batches written one by one after a database error
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DatabasePipeline:
@@ -342,6 +343,7 @@ class DatabasePipeline:
         except Exception:
             # A database error in one document must not lose the others: write them one at a time.
             log.warning("a batch of %d documents failed; writing them one by one", len(batch), exc_info=True)
+            self.batch_fallbacks += 1
             for n, item in documents:
                 counted[n] = self._write_one(item)
             return counted
@@ -394,6 +396,7 @@ class DatabasePipeline:
             self.stats.set_value("db/batches", self._writer.batches)
             self.stats.set_value("db/entries", self._writer.entries)
             self.stats.set_value("db/busy_seconds", round(self._writer.busy_seconds, 3))
+            self.stats.set_value("db/batch_fallbacks", self.batch_fallbacks)
             self._writer = None
         if self.repo is None:
             return

@@ -65,7 +65,8 @@ def test_cli_on_a_broken_pdf_reports_why(tmp_path: Path) -> None:
     done = _run(str(path))
     assert done.returncode == 0
     data = json.loads(done.stdout)
-    assert data["warnings"] == ["corrupt PDF (truncated or damaged): No /Root object! - Is this really a PDF?"]
+    reason = "corrupt PDF (truncated or damaged): No /Root object! - Is this really a PDF?"
+    assert data["warnings"] == [reason]
     assert data["title"] is None and data["format"] == "unknown"
 
 

@@ -42,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
     # APScheduler logs every tick at INFO: its warnings are the part worth reading.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances": a tick outlasting the interval, coalesced on purpose.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
     try:
         config = load_config(args.config)

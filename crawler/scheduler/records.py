@@ -163,7 +163,7 @@ class JobRecords:
             .group_by(ScheduledJob.region_code)
         )
         with self.engine.connect() as conn:
-            return {code: at for code, at in conn.execute(stmt)}
+            return {code: at for code, at in conn.execute(stmt) if at is not None}
 
     def create_job(
         self, region_code: str, project: str, spider: str, job_id: str, state: str, now: dt.datetime

@@ -347,7 +347,12 @@ class Repository:
                 children.setdefault(CheckResult, []).extend({**tagged, **r} for r in rows.checks)
             for model, model_rows in children.items():
                 if model_rows:
-                    session.execute(insert(model.__table__), model_rows)
+                    # One executemany needs one set of keys: a column a row lacks is NULL (the 2019 and
+                    # 2021 formats fill different columns of table 二).
+                    keys = {key for row in model_rows for key in row}
+                    session.execute(
+                        insert(model.__table__), [dict.fromkeys(keys) | row for row in model_rows]
+                    )
         # Attachments whose report page is stored (before, or earlier in this batch) point at it.
         parent = aliased(Document)
         session.execute(
