@@ -22,6 +22,7 @@ import argparse
 import os
 import pstats
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -140,8 +141,21 @@ def run_crawl(
         *(arg for setting in extra for arg in ("-s", setting)),
     ]  # fmt: skip
     env = {**os.environ, "XXGK_DATA_DIR": str(work / "data")}
+    before, portal_before = (
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+        resource.getrusage(resource.RUSAGE_SELF),
+    )
     done = subprocess.run(
         args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S, check=False
+    )
+    after, portal_after = (
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+        resource.getrusage(resource.RUSAGE_SELF),
+    )
+    print(
+        f"CPU during the crawl: crawler {after.ru_utime - before.ru_utime:.1f} s user "
+        f"+ {after.ru_stime - before.ru_stime:.1f} s system; sample portal (this process) "
+        f"{portal_after.ru_utime - portal_before.ru_utime:.1f} s + {portal_after.ru_stime - portal_before.ru_stime:.1f} s"
     )
     if done.returncode != 0:
         sys.stderr.write(done.stderr[-4000:])

@@ -94,65 +94,113 @@ REPORT_FILE_KINDS = frozenset({"pdf", "doc", "docx", "wps"})
 
 
 class ParsePipeline:
-    """Parses report pages (role "report", kind "html") and attachments that may be the report itself
-    (PDF, DOC, DOCX, WPS). An attachment's parse is kept only when it reads as a report (sections or
-    tables found): a 解读 or a form attached to a report is not one, and is no failure either.
+    """Parses report pages (role "report", kind "html") and files that may be the report itself (PDF, DOC,
+    DOCX, WPS: attachments, or a listing link straight to the file). A file's parse is kept only when it
+    reads as a report (sections or tables found): a 解读 or a form attached to a report is not one, and is
+    no failure either. A page's own publish date (meta or visible date block) is read here too, into
+    `doc.page_date`.
 
-    A page whose bytes are the stored current version, already parsed by this parser version, is not parsed
-    again (the spider's RefetchPolicy knows, once the database pipeline has told it what is stored). A
-    parse saying "not a report" is recorded as the failure `not a report`; the document is still stored.
+    During a crawl the parsing runs in worker processes (crawler/parsework.py, XXGK_PARSE_WORKERS); outside
+    one, or with 0 workers, in place. A page whose bytes are the stored current version, already parsed by
+    this parser version, is not parsed again (the spider's RefetchPolicy knows, once the database pipeline
+    has told it what is stored). A page parsing as "not a report" is recorded as the failure
+    `not a report`; the document is still stored.
     """
 
     def __init__(self, crawler: Crawler | None = None) -> None:
         self.crawler = crawler
+        self.pool: Any = None  # a crawler.parsework.ParserPool while a crawl runs with workers
+        self._pool_broken = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParsePipeline:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        from crawler.parsework import WORKERS_SETTING, ParserPool, default_workers
+
+        assert self.crawler is not None
+        workers = self.crawler.settings.getint(WORKERS_SETTING, default_workers())
+        if workers > 0:
+            self.pool = ParserPool(workers)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
     def process_item(self, item: Any) -> Any:
+        """The item, or (parsing in a worker) a coroutine the engine awaits that returns it."""
         item = _processed(item)
         if not isinstance(item, ProcessedDocument):
             return item
-        is_page = item.doc.role == "report" and item.doc.kind == "html"
-        is_report_file = item.doc.role == "attachment" and item.doc.kind in REPORT_FILE_KINDS
-        if not (is_page or is_report_file):
-            return item
-        from parsers import parse_report
-
         doc = item.doc
+        is_page = doc.role == "report" and doc.kind == "html"
+        if not (is_page or doc.kind in REPORT_FILE_KINDS):
+            return item
         policy = getattr(self.crawler.spider, "refetch_policy", None) if self.crawler else None
         if isinstance(policy, RefetchPolicy) and policy.unchanged_and_parsed(doc.url, doc.sha256):
             self._inc("parse/skipped_unchanged")
             return item
-        started = time.perf_counter()
+        if self.pool is not None and not self._pool_broken:
+            return self._parse_in_worker(item, is_page)
+        from crawler.parsework import parse_fetched
+
         try:
-            item.parsed = parse_report(
-                doc.body,
-                url=doc.final_url,
-                content_type=doc.content_type,
-                published=doc.page_date or doc.listing_date,
-            )
+            result = parse_fetched(doc.body, doc.final_url, doc.content_type, doc.listing_date, is_page)
         except Exception as exc:  # the parser's contract says it never raises; keep the crawl going anyway
-            log.exception("parser crashed on %s", doc.final_url)
-            item.failure = FetchFailure(
-                doc.region_code, doc.url, failures.PARSE_CRASH, f"{type(exc).__name__}: {exc}"
-            )
-            return item
-        finally:
-            self._inc("parse/seconds", time.perf_counter() - started)
+            return self._crashed(item, exc)
+        return self._parsed(item, is_page, result)
+
+    async def _parse_in_worker(self, item: ProcessedDocument, is_page: bool) -> ProcessedDocument:
+        from concurrent.futures.process import BrokenProcessPool
+
+        from crawler.parsework import parse_fetched
+
+        doc = item.doc
+        try:
+            future = self.pool.submit(doc.body, doc.final_url, doc.content_type, doc.listing_date, is_page)
+            result = await asyncio.wrap_future(future)
+        except BrokenProcessPool as exc:
+            # A worker died (killed, out of memory): parse here from now on, and this one too.
+            log.error("the parser workers died (%s): parsing in the crawler process from now on", exc)
+            self._pool_broken = True
+            self._inc("parse/workers_broken")
+            try:
+                result = parse_fetched(doc.body, doc.final_url, doc.content_type, doc.listing_date, is_page)
+            except Exception as crash:
+                return self._crashed(item, crash)
+        except Exception as exc:
+            return self._crashed(item, exc)
+        return self._parsed(item, is_page, result)
+
+    def _crashed(self, item: ProcessedDocument, exc: Exception) -> ProcessedDocument:
+        doc = item.doc
+        log.error("parser crashed on %s: %s: %s", doc.final_url, type(exc).__name__, exc)
+        item.failure = FetchFailure(
+            doc.region_code, doc.url, failures.PARSE_CRASH, f"{type(exc).__name__}: {exc}"
+        )
+        return item
+
+    def _parsed(self, item: ProcessedDocument, is_page: bool, result: Any) -> ProcessedDocument:
+        doc = item.doc
+        item.parsed = result.parsed
         self._inc("parse/parsed")
-        if is_report_file:
-            parsed = item.parsed
+        self._inc("parse/seconds", result.seconds)
+        if not is_page:
+            parsed = result.parsed
             found = any(parsed.sections.values()) or any(t is not None for t in parsed.tables.values())
             if parsed.kind == "not_report" or not found:
                 item.parsed = None  # not the report: the file is stored, no report rows
-                self._inc("parse/attachments_not_report")
+                self._inc("parse/files_not_report")
             else:
-                self._inc("parse/attachments_report")
+                self._inc("parse/files_report")
             return item
-        if item.parsed.kind == "not_report":
-            title = item.parsed.title or doc.listing_title
+        doc.page_date = result.page_date
+        if result.parsed.kind == "not_report":
+            title = result.parsed.title or doc.listing_title
             item.failure = FetchFailure(
                 doc.region_code,
                 doc.url,

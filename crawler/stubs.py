@@ -23,12 +23,15 @@ _JS_REDIRECT = re.compile(
     r"""(?:(?:window|document|top|self|parent)\s*\.\s*)?location(?:\s*\.\s*href)?\s*=\s*(["'])([^"']+)\1"""
     r"""|location\s*\.\s*(?:replace|assign)\s*\(\s*(["'])([^"']+)\3\s*\)""",
 )
+_MAY_REDIRECT = re.compile(r"refresh|location", re.I)
 _INVISIBLE = ("script", "style", "noscript", "head", "template")
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 
 
 def redirect_target(html: str, page_url: str) -> str | None:
     """Where a stub page sends the reader (absolute), or None when the page is not a stub."""
+    if not _MAY_REDIRECT.search(html):
+        return None  # no refresh, no script redirect: no need to parse the page
     try:
         root = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):

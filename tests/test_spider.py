@@ -261,7 +261,7 @@ def test_report_page_becomes_a_document_with_provenance() -> None:
     )
     # A GBK page with no charset anywhere: decoded by the parser's rules, not Scrapy's guess.
     assert doc.encoding == "gb18030"
-    assert doc.page_date == dt.date(2024, 2, 5)
+    assert doc.page_date is None  # read with the parse (ParsePipeline), off the reactor
     assert doc.body == GBK_REPORT
     assert doc.sha256 == hashlib.sha256(GBK_REPORT).hexdigest()
     assert doc.fetched_at.tzinfo is dt.UTC and before <= doc.fetched_at <= dt.datetime.now(dt.UTC)
@@ -330,6 +330,7 @@ def test_raw_then_parse_pipelines_keep_bytes_and_attach_the_parse(tmp_path: Path
     assert item.parsed is not None
     assert item.parsed.title == "样本区2023年政府信息公开工作年度报告"
     assert item.parsed.publish_date == dt.date(2024, 2, 5)
+    assert doc.page_date == dt.date(2024, 2, 5)  # the page's own date (PubDate meta), not the listing's
     assert item.failure is None
 
 

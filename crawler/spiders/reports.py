@@ -70,7 +70,6 @@ from crawler.links import LinkKind, classify_title
 from crawler.registry import Region, RegionLookupError, Registry, load_registry, no_listing_message
 from crawler.stubs import redirect_target
 from parsers.document import decode_html, sniff_type
-from parsers.metadata import page_publish_date
 
 log = logging.getLogger(__name__)
 
@@ -303,12 +302,8 @@ class ReportsSpider(scrapy.Spider):
         if target is not None:
             yield from self._follow_stub(response, target)
             return
-        yield self._document(
-            response,
-            kind="html",
-            encoding=encoding,
-            page_date=page_publish_date(text) if sniffed == "html" else None,
-        )
+        # The page's own publish date is read with the parse (crawler/parsework.py), off the reactor.
+        yield self._document(response, kind="html", encoding=encoding)
         if sniffed == "html":
             yield from self._attachment_requests(response, text)
 

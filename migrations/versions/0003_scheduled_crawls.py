@@ -67,8 +67,9 @@ FROM crawl_runs AS r
 CROSS JOIN LATERAL unnest(r.region_codes) AS rc (region_code)
 CROSS JOIN LATERAL (
     SELECT count(*) AS reports_before
-    FROM documents AS d
-    WHERE d.region_code = rc.region_code AND d.role = 'report' AND d.first_seen_at < r.started_at
+    FROM reports AS rp
+    JOIN documents AS d ON d.id = rp.document_id
+    WHERE rp.region_code = rc.region_code AND rp.kind = 'report' AND d.first_seen_at < r.started_at
 ) AS known
 CROSS JOIN LATERAL (
     SELECT EXISTS (

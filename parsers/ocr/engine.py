@@ -150,7 +150,7 @@ class Engine:
         self.lock = threading.Lock()
 
     def detect(self, image: GrayImage) -> list[TextBox]:
-        """Text lines found in a grayscale image, as axis-aligned boxes (the image is deskewed first)."""
+        """Text lines found in a grayscale image, as axis-aligned boxes (pages come deskewed: preprocess)."""
         bgr = np.ascontiguousarray(np.stack([image] * 3, axis=-1))
         out = self._ocr(bgr, use_det=True, use_cls=False, use_rec=False)
         boxes = getattr(out, "boxes", None)
