@@ -2,8 +2,8 @@
 
 Environment: XXGK_USER_AGENT (who is crawling, with a contact), SAMPLE_PORTAL_PORT, XXGK_DATABASE ("off" =
 no database), XXGK_RAW_DIR, XXGK_MAX_DOCUMENT_MB, XXGK_REFETCH_DAYS, XXGK_BACKOFF_BASE, XXGK_BACKOFF_MAX,
-DATABASE_URL / XXGK_DATA_DIR (read by crawler.store). Everything can also be overridden per crawl with
-`-s NAME=value`.
+XXGK_PARSE_WORKERS, DATABASE_URL / XXGK_DATA_DIR (read by crawler.store). Everything can also be overridden
+per crawl with `-s NAME=value`.
 """
 
 from __future__ import annotations
@@ -119,5 +119,7 @@ XXGK_MAX_DOCUMENT_MB = float(os.environ.get("XXGK_MAX_DOCUMENT_MB") or 50)
 # Default: 1024 MB. The same cap for every spider (the reports spider puts a `-s XXGK_MAX_DOCUMENT_MB` given
 # per crawl on each request's meta).
 DOWNLOAD_MAXSIZE = int(XXGK_MAX_DOCUMENT_MB * 1024 * 1024)
+# parser processes beside the crawl (crawler/parsework.py); unset: the cores but one, at most 4; 0: in-process
+XXGK_PARSE_WORKERS = os.environ.get("XXGK_PARSE_WORKERS") or None
 # a stored URL is fetched again when its last fetch is older than this (else only when its listing date moves)
 XXGK_REFETCH_DAYS = float(os.environ.get("XXGK_REFETCH_DAYS") or 30)

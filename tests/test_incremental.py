@@ -159,6 +159,13 @@ def test_second_crawl_makes_at_most_15_percent_of_the_first_crawls_requests(worl
     assert ratio <= 0.15
 
 
+def test_first_crawl_wrote_in_batches_and_parsed_in_workers(world: World) -> None:
+    [stats] = [r.stats for r in rows(world.engine, "SELECT stats FROM crawl_runs WHERE id = 1")]
+    assert (stats["db/entries"], stats["db/batch_fallbacks"], stats["parse/parsed"]) == (80 + 54, 0, 80)
+    assert stats["db/batches"] <= stats["db/entries"]
+    assert "parse/workers_broken" not in stats
+
+
 def test_second_crawl_stored_nothing_and_counted_the_skips(world: World) -> None:
     run = last_run(world.engine)
     assert (run.items, run.reports_new, run.reports_changed, run.reports_unchanged, run.failures) == (

@@ -38,6 +38,7 @@ from crawler.scheduler.service import RegionScheduleError, Scheduler, scheduled_
 from crawler.spiders.reports import select_regions
 from crawler.store import Repository
 from crawler.store.database import make_engine
+from tests.test_health import add_report
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 UTC = dt.UTC
@@ -421,14 +422,8 @@ def test_a_run_that_finds_nothing_where_it_found_reports_before_fails_the_job(
     (row,) = jobs(pg_url)
     job_id = row["scrapyd_job_id"]
     earlier = dt.datetime(2026, 1, 5, tzinfo=UTC)
-    for n in (1, 2):
-        sql(
-            pg_url,
-            "INSERT INTO documents (url, region_code, role, first_seen_at, last_seen_at, kind) "
-            "VALUES (:doc, '990101', 'report', :at, :at, 'html')",
-            doc=f"http://127.0.0.11/ndbg/{n}.htm",
-            at=earlier,
-        )
+    add_report(pg_url, "990101", 1, 2023, earlier)
+    add_report(pg_url, "990101", 2, 2024, earlier)
     with Repository(pg_url) as repo:
         run_id = repo.start_run("reports", ["990101"], scrapyd_job_id=job_id)
         repo.record_failure(run_id, "990101", "http://127.0.0.11/ndbg/", "no report links", "nothing listed")
@@ -687,3 +682,22 @@ def test_the_service_refuses_a_bad_schedule_and_a_stale_heartbeat(pg_url: str, t
     stale = subprocess.run(check, env=_cli_env(pg_url), capture_output=True, text=True, timeout=60)
     assert stale.returncode == 1
     assert "(limit 33s)" in stale.stderr
+
+
+def test_a_failing_tick_is_logged_and_does_not_renew_the_heartbeat(
+    make_scheduler: Any, fake: FakeScrapyd, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    heartbeat = tmp_path / "beat"
+    scheduler = make_scheduler(timing={"heartbeat": str(heartbeat)})
+
+    def broken(project: str) -> JobList:
+        raise RuntimeError("the database went away")
+
+    fake.list_jobs = broken  # type: ignore[method-assign]
+    assert scheduler.safe_tick() is None
+    assert "tick failed; trying again at the next one" in caplog.text
+    assert not heartbeat.exists()
+    del fake.list_jobs  # the class's again
+    report = scheduler.safe_tick()
+    assert report is not None and sorted(report.submitted) == ["990101", "990102"]
+    assert heartbeat.is_file()

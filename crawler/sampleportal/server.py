@@ -227,7 +227,8 @@ class SamplePortal:
         size: int | None = None,
         times: int | None = None,
     ) -> Fault:
-        """Make `path` (or `path?query`) of site `code` answer this instead (see sampleportal/faults.py)."""
+        """Make `path` (or `path?query`) of site `code` answer this instead (see sampleportal/faults.py).
+        Several injections on one path answer in the order made, each while it has `times` left."""
         self.site(code)  # an unknown code fails here, not silently later
         fault = Fault(status, body, content_type, tuple(headers), delay, size, times)
         return self.faults.add(str(code), path, fault)

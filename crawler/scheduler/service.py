@@ -165,14 +165,15 @@ class Scheduler:
             self.close()
 
     def safe_tick(self) -> TickReport | None:
-        """A tick whose failure (the database down, say) is logged, not fatal: the next tick tries again."""
+        """A tick whose failure (the database down, say) is logged, not fatal: the next tick tries again.
+        Only a completed tick renews the heartbeat, so `--healthcheck` fails while ticks keep failing."""
         try:
-            return self.tick()
+            report = self.tick()
         except Exception:
             log.exception("tick failed; trying again at the next one")
             return None
-        finally:
-            self._beat()
+        self._beat()
+        return report
 
     # -----------------------------------------------------------------------------------------
     # The tick

@@ -302,7 +302,8 @@ class ReportsSpider(scrapy.Spider):
         if target is not None:
             yield from self._follow_stub(response, target)
             return
-        # The page's own publish date is read with the parse (crawler/parsework.py), off the reactor.
+        # A plain-text page counts as a page ("html"): the parser reads both. Its own publish date is read
+        # with the parse (crawler/parsework.py), off the reactor.
         yield self._document(response, kind="html", encoding=encoding)
         if sniffed == "html":
             yield from self._attachment_requests(response, text)

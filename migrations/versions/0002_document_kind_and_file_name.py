@@ -38,7 +38,8 @@ def upgrade() -> None:
         UPDATE documents d SET
             listing_date = v.listing_date,
             kind = CASE
-                WHEN v.content_type ILIKE 'text/html%' OR v.content_type ILIKE 'application/xhtml%' THEN 'html'
+                WHEN v.content_type ILIKE 'text/html%' THEN 'html'
+                WHEN v.content_type ILIKE 'application/xhtml%' THEN 'html'
                 WHEN v.content_type ILIKE 'application/pdf%' THEN 'pdf'
                 WHEN v.content_type ILIKE 'application/msword%' THEN 'doc'
                 WHEN v.content_type ILIKE 'image/%' THEN 'image'
