@@ -54,7 +54,9 @@ def _load_runner() -> ModuleType:
 
 
 xxgk_scrapyd_runner = _load_runner()
-PROJECT_FILES = ("scrapy.cfg", "setup.py", "pyproject.toml", "README.md", "crawler", "parsers", "migrations")
+PROJECT_FILES = ("scrapy.cfg", "pyproject.toml", "README.md", "crawler", "parsers", "migrations")
+# scrapyd-deploy builds with a setup.py beside scrapy.cfg; the project keeps it in crawler/deploy/.
+SETUP_PY = REPO_ROOT / "crawler" / "deploy" / "setup.py"
 REGIONS = ("990101", "990102")
 
 T = TypeVar("T")
@@ -93,6 +95,7 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copytree(source, root / name, ignore=ignore)
         else:
             shutil.copy2(source, root / name)
+    shutil.copy2(SETUP_PY, root / "setup.py")
     return root
 
 

@@ -1,5 +1,9 @@
 """Only for the scrapyd egg: `scrapyd-deploy` (scrapyd-client) runs `python setup.py bdist_egg`.
 
+It lives here, not at the repository's top level (whose layout is fixed): copy it beside scrapy.cfg in the
+tree you build the egg from (the Dockerfile's /app, or a checkout: `cp crawler/deploy/setup.py . &&
+scrapyd-deploy && rm setup.py`).
+
 Everything else about the package is in pyproject.toml. The egg also carries the Alembic migrations at its
 root, beside the packages, because crawler/store/migrate.py finds them there (the repository layout) and the
 crawl migrates its database when it opens. Wheels and editable installs do not get them as data files:
