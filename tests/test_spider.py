@@ -57,7 +57,7 @@ def collect(gen: AsyncIterator[Any]) -> list[Any]:
         ("样本县人民政府2022年政务公开工作年报", LinkKind.REPORT),
         ("样本县2019年政府信息公开工作报告", LinkKind.REPORT),
         ("開遠市2022年政府資訊公開工作年度報告", LinkKind.REPORT),  # Traditional script counts too
-        ("市政資訊公開工作匯報", LinkKind.REPORT),  # a 2008-era title
+        ("县政資訊公開工作匯報", LinkKind.REPORT),  # a 2008-era title style, Traditional
         ("样本县2023年政府工作报告", LinkKind.OTHER),
         ("2022年工作汇报", LinkKind.OTHER),  # the government work report, not the disclosure report
         ("2023年企业年报公示", LinkKind.OTHER),
