@@ -9,6 +9,10 @@ import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .sites import Site
 
 COLUMN_NAME = "年度报告"
 LIST_TITLE_CHARS = 24  # listings cut long titles; the full one is in the link's title attribute
@@ -159,3 +163,18 @@ PNG_1X1 = _png_1x1()  # what a table image (图片版) answers: the crawler sees
 
 def image_response() -> Response:
     return Response(200, PNG_1X1, "image/png")
+
+
+def detail_response(
+    site: Site,
+    doc_id: int,
+    path: str,
+    canonical_path: Callable[[Entry], str],
+    render: Callable[[Site, Entry], str],
+) -> Response:
+    """A detail page by its document id, served only at its own path: another date or column in the URL
+    answers 404, as real portals do."""
+    entry = site.entry(doc_id)
+    if entry is None or canonical_path(entry) != path:
+        return not_found()
+    return html_response(site.spec, render(site, entry))

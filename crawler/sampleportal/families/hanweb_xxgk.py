@@ -23,12 +23,12 @@ from ..chrome import (
     PortalRequest,
     Response,
     SiteSpec,
+    detail_response,
     esc,
     footer,
     head,
     html_response,
     list_title,
-    not_found,
     site_metas,
     top_bar,
 )
@@ -237,10 +237,7 @@ def handle(site: Site, request: PortalRequest) -> Response | None:
         return annual_page(site, request.query)
     detail = _DETAIL.match(path)
     if detail:
-        entry = site.entry(int(detail.group(4)))
-        if entry is None or detail_path(entry) != path:
-            return not_found()
-        return html_response(site.spec, detail_page(site, entry))
+        return detail_response(site, int(detail.group(4)), path, detail_path, detail_page)
     return None
 
 

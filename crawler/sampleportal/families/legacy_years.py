@@ -19,6 +19,7 @@ from ..chrome import (
     PortalRequest,
     Response,
     SiteSpec,
+    detail_response,
     esc,
     footer,
     head,
@@ -165,10 +166,7 @@ def handle(site: Site, request: PortalRequest) -> Response | None:
         return html_response(site.spec, folder_page(site, year, shown, page))
     detail = _DETAIL.match(path)
     if detail:
-        entry = site.entry(int(detail.group(1)))
-        if entry is None or detail_path(entry) != path:
-            return not_found()
-        return html_response(site.spec, detail_page(site, entry))
+        return detail_response(site, int(detail.group(1)), path, detail_path, detail_page)
     return None
 
 

@@ -17,10 +17,10 @@ from ..chrome import (
     PortalRequest,
     Response,
     SiteSpec,
+    detail_response,
     esc,
     footer,
     head,
-    html_response,
     not_found,
     site_metas,
     top_bar,
@@ -114,10 +114,7 @@ def handle(site: Site, request: PortalRequest) -> Response | None:
         return _attachment(site, int(found.group(3)), request.path)
     detail = _DETAIL.match(request.path)
     if detail:
-        entry = site.entry(int(detail.group(1)))
-        if entry is None or detail_path(entry) != request.path:
-            return not_found()
-        return html_response(site.spec, detail_page(site, entry))
+        return detail_response(site, int(detail.group(1)), request.path, detail_path, detail_page)
     return trs_classic.handle(site, request)
 
 

@@ -18,6 +18,7 @@ from ..chrome import (
     PortalRequest,
     Response,
     SiteSpec,
+    detail_response,
     esc,
     footer,
     head,
@@ -165,10 +166,7 @@ def handle(site: Site, request: PortalRequest) -> Response | None:
         return html_response(site.spec, listing_page(site, entries, page))
     detail = _DETAIL.match(path)
     if detail:
-        entry = site.entry(int(detail.group(3)))
-        if entry is None or detail_path(entry) != path:
-            return not_found()
-        return html_response(site.spec, detail_page(site, entry))
+        return detail_response(site, int(detail.group(3)), path, detail_path, detail_page)
     file = _FILE.match(path)
     if file:
         entry = site.entry(int(file.group(3)))
