@@ -23,6 +23,9 @@ class CellSource:
     page: int | None = None
     confidence: float | None = None  # OCR only, 0..1
     low_confidence: bool = False  # OCR confidence under the flagging threshold
+    # The URL (or file name) of the document the value was read from, when that is not the report's own
+    # document: a table image in the page body (图片版) or the attachment that carries the tables.
+    document: str | None = None
 
 
 @dataclass(frozen=True)
