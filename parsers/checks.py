@@ -12,10 +12,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from functools import lru_cache
+from operator import attrgetter
+from typing import Final, NamedTuple
 
 from parsers import template
-from parsers.model import Cell, Check, ParsedReport, Table
+from parsers.model import Cell, Check, ParsedReport, Table, Value
 
 Number = int | Decimal
 
@@ -42,36 +44,130 @@ class _Term:
     cell: Cell | None
 
 
+# The checks of a table run per report over a few hundred cells: they work on plain tuples of names and
+# values (a missing cell reads as a blank one), and an equation over values seen before is not redone
+# (rows of zeros and the same small figures recur from report to report).
+Values = tuple[Value, ...]
+
+
+def _values(cells: Iterable[Cell | None]) -> Values:
+    return tuple(None if cell is None else cell.value for cell in cells)
+
+
+def _terms_sum(names: Sequence[str], values: Values) -> tuple[Number | None, list[str]]:
+    """(sum of the values, or None when one is blank or n/a; the "name value" words of the terms)."""
+    total: Number | None = 0
+    words: list[str] = []
+    for name, value in zip(names, values, strict=True):
+        if value is None:
+            words.append(name + " blank")
+            total = None
+        elif isinstance(value, str):
+            words.append(name + " " + value)
+            total = None
+        else:
+            words.append(name + " " + str(value))
+            if total is not None:
+                total = total + value
+    return total, words
+
+
+def _side_of(words: list[str], total: Number | None) -> str:
+    text = " + ".join(words)
+    return text if total is None or len(words) == 1 else f"{text} = {total}"
+
+
+def _equation_values(
+    check_id: str, left: tuple[str, ...], left_values: Values, right: tuple[str, ...], right_values: Values
+) -> Check:
+    a, left_words = _terms_sum(left, left_values)
+    b, right_words = _terms_sum(right, right_values)
+    ok = None if a is None or b is None else a == b
+    return Check(check_id, ok, f"{_side_of(left_words, a)}; {_side_of(right_words, b)}")
+
+
+def _equation_keyed(
+    check_id: str,
+    left: tuple[str, ...],
+    right: tuple[str, ...],
+    values: Values,
+    types: tuple[type, ...],
+) -> Check:
+    """`_equation_values` over `values` = the left values then the right ones; `types` (of the values)
+    keeps 1 and Decimal("1.0") — equal, and hashed alike — apart in the memo."""
+    return _equation_values(check_id, left, values[: len(left)], right, values[len(left) :])
+
+
+_equation_memo = lru_cache(maxsize=16384)(_equation_keyed)
+
+
+def _equation_of(check_id: str, left: tuple[str, ...], right: tuple[str, ...], values: Values) -> Check:
+    return _equation_memo(check_id, left, right, values, tuple(map(type, values)))
+
+
 def _sum(terms: Sequence[_Term]) -> Number | None:
-    values = [_number(t.cell) for t in terms]
-    if any(v is None for v in values):
-        return None
-    return sum((v for v in values if v is not None), start=0)
+    return _terms_sum([t.name for t in terms], _values(t.cell for t in terms))[0]
 
 
 def _side(terms: Sequence[_Term], total: Number | None) -> str:
-    text = " + ".join(f"{t.name} {_show(t.cell)}" for t in terms)
-    return text if total is None or len(terms) == 1 else f"{text} = {total}"
+    return _side_of(_terms_sum([t.name for t in terms], _values(t.cell for t in terms))[1], total)
 
 
 def _equation(check_id: str, left: Sequence[_Term], right: Sequence[_Term]) -> Check:
-    a, b = _sum(left), _sum(right)
-    ok = None if a is None or b is None else a == b
-    return Check(check_id, ok, f"{_side(left, a)}; {_side(right, b)}")
+    return _equation_values(
+        check_id,
+        tuple(t.name for t in left),
+        _values(t.cell for t in left),
+        tuple(t.name for t in right),
+        _values(t.cell for t in right),
+    )
 
 
-def _long_sum(check_id: str, parts: Sequence[_Term], total: _Term) -> Check:
-    """Like `_equation`, but a sum of many terms is written with its zero terms counted, not listed."""
-    a, b = _sum(parts), _number(total.cell)
+def _long_sum_values(
+    check_id: str, names: tuple[str, ...], values: Values, total_name: str, total_value: Value
+) -> Check:
+    """Like `_equation_values`, but a sum of many terms is written with its zero terms counted, not listed.
+    """
+    a: Number | None = 0
+    words: list[str] = []
+    zeros = 0
+    for name, value in zip(names, values, strict=True):
+        if value is None:
+            words.append(name + " blank")
+            a = None
+        elif isinstance(value, str):
+            words.append(name + " " + value)
+            a = None
+        else:
+            if value == 0:
+                zeros += 1
+            else:
+                words.append(name + " " + str(value))
+            if a is not None:
+                a = a + value
+    b = None if isinstance(total_value, str) else total_value
     ok = None if a is None or b is None else a == b
-    shown = [t for t in parts if _number(t.cell) != 0]
-    zeros = len(parts) - len(shown)
-    text = " + ".join(f"{t.name} {_show(t.cell)}" for t in shown)
+    text = " + ".join(words)
     if zeros:
         text = f"{text} (+ {zeros} rows of 0)" if text else f"{zeros} rows of 0"
     if a is not None:
         text += f" = {a}"
-    return Check(check_id, ok, f"{text}; {total.name} {_show(total.cell)}")
+    shown = "blank" if total_value is None else str(total_value)
+    return Check(check_id, ok, f"{text}; {total_name} {shown}")
+
+
+def _long_sum_keyed(
+    check_id: str, names: tuple[str, ...], total_name: str, values: Values, types: tuple[type, ...]
+) -> Check:
+    """`_long_sum_values` over `values` = the terms' then the total's; `types` as in `_equation_keyed`."""
+    return _long_sum_values(check_id, names, values[:-1], total_name, values[-1])
+
+
+_long_sum_memo = lru_cache(maxsize=16384)(_long_sum_keyed)
+
+
+def _long_sum_of(check_id: str, names: tuple[str, ...], total_name: str, values: Values) -> Check:
+    return _long_sum_memo(check_id, names, total_name, values, tuple(map(type, values)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,47 +181,77 @@ def _requests_format(table: Table, fmt: str) -> str:
     return "2019" if "other_handling" in table else "2021"
 
 
-def requests_checks(table: Table, fmt: str) -> list[Check]:
-    fmt = _requests_format(table, fmt)
+_BALANCE_LEFT: Final[tuple[str, ...]] = ("new_received", "carried_over")
+_BALANCE_RIGHT: Final[tuple[str, ...]] = ("total", "carried_forward")
+_TOTAL: Final[tuple[str, ...]] = ("total",)
+
+
+class _RequestChecks(NamedTuple):
+    rows: tuple[str, ...]  # table 三's row ids in the format
+    results: tuple[str, ...]  # the rows summed by results_sum
+    balance_ids: tuple[str, ...]  # check ids by column
+    results_ids: tuple[str, ...]
+    row_sum_ids: tuple[str, ...]  # check ids by row
+
+
+@lru_cache(maxsize=4)
+def _request_checks(fmt: str) -> _RequestChecks:
     rows = template.request_rows(fmt)
+    cols = template.REQUEST_COLUMN_IDS
+    return _RequestChecks(
+        tuple(r.id for r in rows),
+        tuple(r.id for r in rows if r.role == "result"),
+        tuple(f"requests.balance.{col}" for col in cols),
+        tuple(f"requests.results_sum.{col}" for col in cols),
+        tuple(f"requests.row_sum.{r.id}" for r in rows),
+    )
+
+
+_VALUE: Final = attrgetter("value")
+
+
+def _row_values(cells: Mapping[str, Cell] | None, cols: tuple[str, ...]) -> Values:
+    """The row's values in the order of `cols`; None for a cell (or row) the table does not have."""
+    if cells is None:
+        return (None,) * len(cols)
+    if tuple(cells) == cols:  # the rows parsers.tables builds: every column, in order
+        return tuple(map(_VALUE, cells.values()))
+    return _values(cells.get(col) for col in cols)
+
+
+def requests_checks(table: Table, fmt: str) -> list[Check]:
+    spec = _request_checks(_requests_format(table, fmt))
+    cols = template.REQUEST_COLUMN_IDS
+    grid: dict[str, Values] = {}
+    for row in (*spec.rows, *_BALANCE_LEFT, *_BALANCE_RIGHT):
+        if row not in grid:
+            grid[row] = _row_values(table.get(row), cols)
     checks: list[Check] = []
-    for col in template.REQUEST_COLUMN_IDS:
-        checks.append(
-            _equation(
-                f"requests.balance.{col}",
-                [_Term(r, _cell(table, r, col)) for r in ("new_received", "carried_over")],
-                [_Term(r, _cell(table, r, col)) for r in ("total", "carried_forward")],
-            )
-        )
-    results = [r.id for r in rows if r.role == "result"]
-    for col in template.REQUEST_COLUMN_IDS:
-        checks.append(
-            _long_sum(
-                f"requests.results_sum.{col}",
-                [_Term(r, _cell(table, r, col)) for r in results],
-                _Term("total", _cell(table, "total", col)),
-            )
-        )
-    for row in rows:
-        checks.append(
-            _equation(
-                f"requests.row_sum.{row.id}",
-                [_Term(c, _cell(table, row.id, c)) for c in template.APPLICANT_COLUMN_IDS],
-                [_Term("total", _cell(table, row.id, "total"))],
-            )
-        )
+    balance_rows = [grid[r] for r in (*_BALANCE_LEFT, *_BALANCE_RIGHT)]
+    for n, check_id in enumerate(spec.balance_ids):
+        values = tuple(row[n] for row in balance_rows)
+        checks.append(_equation_of(check_id, _BALANCE_LEFT, _BALANCE_RIGHT, values))
+    result_rows = [grid[r] for r in (*spec.results, "total")]
+    for n, check_id in enumerate(spec.results_ids):
+        values = tuple(row[n] for row in result_rows)
+        checks.append(_long_sum_of(check_id, spec.results, "total", values))
+    applicants = template.APPLICANT_COLUMN_IDS  # the columns before the last, total
+    for row, check_id in zip(spec.rows, spec.row_sum_ids, strict=True):
+        checks.append(_equation_of(check_id, applicants, _TOTAL, grid[row]))
     return checks
 
 
+_REVIEW_PARTS: Final[tuple[str, ...]] = tuple(c for c in template.REVIEW_COLUMN_IDS if c != "total")
+_REVIEW_SUM_IDS: Final[tuple[str, ...]] = tuple(
+    f"review_litigation.sum.{b}" for b in template.REVIEW_BLOCK_IDS
+)
+
+
 def review_checks(table: Table) -> list[Check]:
-    parts = [c for c in template.REVIEW_COLUMN_IDS if c != "total"]
+    cols = (*_REVIEW_PARTS, "total")
     return [
-        _equation(
-            f"review_litigation.sum.{block}",
-            [_Term(c, _cell(table, block, c)) for c in parts],
-            [_Term("total", _cell(table, block, "total"))],
-        )
-        for block in template.REVIEW_BLOCK_IDS
+        _equation_of(check_id, _REVIEW_PARTS, _TOTAL, _row_values(table.get(block), cols))
+        for block, check_id in zip(template.REVIEW_BLOCK_IDS, _REVIEW_SUM_IDS, strict=True)
     ]
 
 
@@ -145,6 +271,8 @@ class _Statement:
     # Words that make the clause about something else: a part (其中, 自然人), another year
     # (上年, 同比), or both kinds of case at once (复议 and 诉讼 together).
     forbidden: tuple[str, ...]
+    # A word every match contains: lines without it are skipped without running the pattern.
+    word: str
 
 
 _COMPARISON: Final[tuple[str, ...]] = ("上年", "去年", "上一年", "同比", "较", "增长", "下降", "减少", "增加")
@@ -176,21 +304,25 @@ _STATEMENTS: Final[tuple[_Statement, ...]] = (
             "办理完",
             *_COMPARISON,
         ),
+        "申请",
     ),
     _Statement(
         "granted",
         re.compile(r"予以公开(?:的)?(?:共计|共)?(\d+)" + _UNIT + _END),
         ("主动", "自然人", "法人", "部分", *_COMPARISON),
+        "予以公开",
     ),
     _Statement(
         "review",
         re.compile(r"行政复议(?:案件|申请)?(?:共计|共)?(\d+)" + _UNIT + "?" + _END),
         ("诉讼", "复议后", *_COMPARISON),
+        "行政复议",
     ),
     _Statement(
         "litigation",
         re.compile(r"行政诉讼(?:案件)?(?:共计|共)?(\d+)" + _UNIT + "?" + _END),
         ("复议", *_COMPARISON),
+        "行政诉讼",
     ),
 )
 _CLAUSE_START: Final[re.Pattern[str]] = re.compile(r"[,。;!?]")
@@ -204,6 +336,28 @@ def _clause(line: str, start: int, end: int) -> str:
     return line[begin:end]
 
 
+# Prose lines recur across reports (boilerplate sentences); what each states is memoised. Longer lines
+# are read each time (memory).
+_LINE_MEMO_MAX_LEN: Final[int] = 512
+
+
+def _line_statements(line: str) -> tuple[tuple[str, int, str], ...]:
+    """(statement id, figure, the words stating it) for every statement a prose line makes, in order."""
+    found: list[tuple[str, int, str]] = []
+    for statement in _STATEMENTS:
+        if statement.word not in line:
+            continue
+        for m in statement.pattern.finditer(line):
+            clause = _clause(line, m.start(), m.end())
+            if any(word in clause for word in statement.forbidden):
+                continue
+            found.append((statement.id, int(m.group(1)), m.group(0)))
+    return tuple(found)
+
+
+_line_statements_cached = lru_cache(maxsize=16384)(_line_statements)
+
+
 def stated_figures(texts: Iterable[str | None]) -> dict[str, tuple[int, str]]:
     """{statement id: (figure, the words stating it)} for figures the prose states exactly once
     (or several times alike); statements that differ from each other are dropped."""
@@ -214,12 +368,11 @@ def stated_figures(texts: Iterable[str | None]) -> dict[str, tuple[int, str]]:
         for line in text.split("\n"):
             if "|" in line:
                 continue  # a flattened table row, not prose
-            for statement in _STATEMENTS:
-                for m in statement.pattern.finditer(line):
-                    clause = _clause(line, m.start(), m.end())
-                    if any(word in clause for word in statement.forbidden):
-                        continue
-                    found.setdefault(statement.id, {}).setdefault(int(m.group(1)), m.group(0))
+            statements = (
+                _line_statements_cached(line) if len(line) <= _LINE_MEMO_MAX_LEN else _line_statements(line)
+            )
+            for sid, figure, words in statements:
+                found.setdefault(sid, {}).setdefault(figure, words)
     return {sid: next(iter(v.items())) for sid, v in found.items() if len(v) == 1}
 
 
@@ -300,9 +453,12 @@ def _with_ocr_notes(checks: list[Check], tables: Mapping[str, Table | None]) -> 
     notes: dict[str, str | None] = {}
     out: list[Check] = []
     for check in checks:
+        if check.ok is not False:  # only a failing check may be a misread
+            out.append(check)
+            continue
         table_id = _table_of(check.id)
         table = tables.get(table_id) if table_id is not None else None
-        if check.ok is False and table_id is not None and table is not None:
+        if table_id is not None and table is not None:
             if table_id not in notes:
                 notes[table_id] = _ocr_note(table_id, table)
             note = notes[table_id]

@@ -13,7 +13,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal, cast
+from typing import Literal, NamedTuple, cast
 
 import charset_normalizer
 import lxml.etree
@@ -210,6 +210,12 @@ _CHROME_TOKENS = frozenset({
     "视力保护色",
 })
 _CHROME_TOKEN_SPLIT = re.compile(r"[\s|｜:：\[\]【】()（）,，/·>＞]+")
+# Text made only of the characters of chrome tokens and separators: a line with any other character
+# has a token that is not chrome, so most lines are told apart without splitting them.
+_CHROME_ONLY = re.compile(
+    "(?:[" + "".join(sorted({re.escape(ch) for t in _CHROME_TOKENS for ch in t})) + "]|"
+    + _CHROME_TOKEN_SPLIT.pattern + ")+"
+)
 _BREADCRUMB = re.compile(r"^\s*(当前位置|您的位置|您现在的位置|你的位置|你现在的位置|所在位置)\s*[:：]?")
 _FOOTER = re.compile(r"主办单位|承办单位|版权所有|ICP备|网站标识码|公网安备|技术支持\s*[:：]")
 _META_BLOCK_WITHIN = 300  # body characters before which a 发布时间: line is the page's metadata block
@@ -228,7 +234,7 @@ def _is_chrome(text: str) -> bool:
         return False
     if _BREADCRUMB.match(stripped) and len(stripped) <= 120:
         return True
-    if len(stripped) <= 60:
+    if len(stripped) <= 60 and _CHROME_ONLY.fullmatch(stripped):
         tokens = [t for t in _CHROME_TOKEN_SPLIT.split(stripped) if t]
         if tokens and all(t in _CHROME_TOKENS for t in tokens):
             return True
@@ -245,9 +251,22 @@ _PIPE_RUN_MIN = 10  # _PIPE_RUN needs this many '|'
 
 # What a line is, by its text alone (the sink's state decides the rest).
 _BODY, _FOOTER_LINE, _CHROME_LINE, _META = range(4)
-# (raw text as kept, the body Line (normalised text), 网站标识码 found in it, kind); None for a line with
-# no text. Lines are immutable, so one Line per distinct text serves every document.
-_Verdict = tuple[str, Line, str | None, int] | None
+
+
+class _Judged(NamedTuple):
+    """What a line of text is, by its text alone. Lines are immutable, so one Line per distinct text
+    serves every document."""
+
+    raw: str  # the raw text as kept
+    line: Line  # the body Line (normalised text)
+    site_id: str | None  # 网站标识码 found in it
+    kind: int
+    plain: bool  # a body line with no 网站标识码: appended as it is, whatever else the sink holds
+    length: int  # len(line.text)
+
+
+# None for a line with no text.
+_Verdict = _Judged | None
 # Page lines and cells recur (navigation, table labels, figures): what is read from them is memoised.
 # Long texts are prose, which does not recur: they are not (the bounds keep the memos to a few MB).
 _MEMO_MAX_LEN = 256
@@ -272,15 +291,17 @@ def _line_verdict(raw_text: str) -> _Verdict:
         kind = _META
     else:
         kind = _BODY
-    return raw_text, Line(text), site_id.group(1) if site_id else None, kind
+    code = site_id.group(1) if site_id else None
+    return _Judged(raw_text, Line(text), code, kind, kind == _BODY and code is None, len(text))
 
 
 _line_verdict_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_line_verdict)
 
 
 def _markup_verdict(text: str) -> _Verdict:
-    """The verdict on text gathered from markup, whose whitespace runs count as one space."""
-    return _line_verdict(_WS.sub(" ", text).strip())
+    """The verdict on text gathered from markup, whose whitespace runs count as one space (split() and
+    _WS agree on what whitespace is: str.isspace())."""
+    return _line_verdict(" ".join(text.split()))
 
 
 _markup_verdict_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_markup_verdict)
@@ -303,13 +324,18 @@ class _LineSink:
 
     def add_markup_text(self, text: str) -> None:
         """Text gathered from HTML: whitespace runs collapse to one space, ends are stripped."""
-        short = len(text) <= _MEMO_MAX_LEN
-        self.add(_markup_verdict_cached(text) if short else _markup_verdict(text))
+        verdict = _markup_verdict_cached(text) if len(text) <= _MEMO_MAX_LEN else _markup_verdict(text)
+        if verdict is not None and verdict.plain and not self.in_footer:  # most lines: `add`, inlined
+            self.lines.append(verdict.line)
+            self.raw.append(verdict.raw)
+            self.body_chars += verdict.length
+        else:
+            self.add(verdict)
 
     def add(self, verdict: _Verdict) -> None:
         if verdict is None:
             return
-        raw, line, site_id, kind = verdict
+        raw, line, site_id, kind, _, _ = verdict
         if site_id:
             self.footer_codes.append(site_id)
         if self.in_footer:
@@ -422,6 +448,14 @@ def _text_content(el: Element) -> str:
     return str(_STRING(el))
 
 
+def _has_visible_chars(text: str, n: int) -> bool:
+    """Whether `text` has at least n characters that are not whitespace (_WS's, which are isspace()'s).
+    A container's text is the whole report: its head nearly always answers."""
+    if len(text) < n:
+        return False
+    return len("".join(text[: 8 * n].split())) >= n or len("".join(text.split())) >= n
+
+
 def _attr_has(el: Element, attr: str, value: str) -> bool:
     got = el.get(attr)
     if not got:
@@ -491,7 +525,7 @@ def _find_container(root: Element) -> Element:
             (n for n, (attr, value) in enumerate(containers[:found_rank]) if _attr_has(el, attr, value)),
             None,
         )
-        if rank is not None and len(_WS.sub("", _text_content(el))) >= 20:
+        if rank is not None and _has_visible_chars(_text_content(el), 20):
             found, found_rank = el, rank
             if rank == 0:
                 break
@@ -663,11 +697,11 @@ class _HtmlWalker:
             if tag != "br" and el.text:
                 buffer.append(el.text)
             for child in el:
-                child_tag = child.tag
                 if (
-                    child_tag in _LEAF_LINE_TAGS
-                    and len(child) == 0
-                    and not _is_chrome_element(child)
+                    child.tag in _LEAF_LINE_TAGS
+                    and not len(child)
+                    # an element without attributes is no widget (and the leaf tags are not dropped)
+                    and not (child.keys() and _is_chrome_element(child))
                 ):
                     # A block element holding only text (<p>…</p>, most of a page): its own line.
                     if buffer:
@@ -687,7 +721,7 @@ class _HtmlWalker:
 
 
 # Block tags whose childless elements the walker reads without recursing (a table has its own reading).
-_LEAF_LINE_TAGS = _BLOCK_TAGS - {"table"}
+_LEAF_LINE_TAGS = _BLOCK_TAGS - {"table"} - _DROP_TAGS
 
 
 def _walk_outside(el: Element, container: Element, walker: _HtmlWalker) -> None:
@@ -756,7 +790,7 @@ def from_html(text: str, encoding: str | None = None, warnings: list[str] | None
         warnings.append(f"unreadable HTML: {exc}")
         return Document([], "", None, {}, encoding, warnings, "", "html")
     metas = _metas(root)
-    title_el = root.find(".//title")
+    title_el = next(root.iter("title"), None)  # the first in document order, as .//title (but in C)
     page_title = _WS.sub(" ", title_el.text or "").strip() if title_el is not None else ""
     container = _find_container(root)
     sink = _LineSink()

@@ -270,19 +270,44 @@ def _split_inline(text: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-class _Item(NamedTuple):  # a tuple: built for every block of every report
-    block: Block
-    match: HeadingMatch | None = None
-    # the line as it was, for a match that the outline in force does not accept as a heading
-    original: Block | None = None
+class _Items:
+    """The body as split sees it: blocks (lines cut at inline headings, heading lines as headings), the
+    heading each starts with (None for most), and for a match the outline may refuse, the line as it was.
+    Parallel lists: a report has a hundred blocks and a handful of headings."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.matches: list[HeadingMatch | None] = []
+        self.originals: list[Block | None] = []
+        self.heads: list[int] = []  # positions whose match is not None, in order
+        self.joinable: list[int] = []  # positions of lines that may start a heading broken over two
+
+    def add(self, block: Block, match: HeadingMatch | None = None, original: Block | None = None) -> None:
+        if match is not None:
+            self.heads.append(len(self.blocks))
+        self.blocks.append(block)
+        self.matches.append(match)
+        self.originals.append(original)
 
 
-def _line_pieces(text: str) -> tuple[tuple[str, HeadingMatch | None], ...]:
+class _Pieces(NamedTuple):
+    pieces: tuple[tuple[str, HeadingMatch | None], ...]  # empty: the line is one piece, itself, no heading
+    joinable: bool  # short and numbered with a Chinese ordinal (see _join_split_headings)
+
+
+def _line_pieces(text: str) -> _Pieces:
     """A line cut before inline headings, each piece with the heading it starts with (if any)."""
-    return tuple((piece, match_heading(piece)) for piece in _split_inline(text))
+    pieces = tuple((piece, match_heading(piece)) for piece in _split_inline(text))
+    joinable = len(text) <= _JOIN_FIRST_MAX and _chinese_numbered(text)
+    if len(pieces) == 1 and pieces[0][1] is None and pieces[0][0] == text:  # most lines: text, whole
+        return _Pieces((), joinable)
+    return _Pieces(pieces, joinable)
 
 
 _line_pieces_cached = lru_cache(maxsize=16384)(_line_pieces)
+# A heading broken over two lines: at most this long before the break, and this long after it.
+_JOIN_FIRST_MAX = 24
+_JOIN_SECOND_MAX = 16
 
 
 def _with_text(block: Line, text: str) -> Line:
@@ -292,58 +317,84 @@ def _with_text(block: Line, text: str) -> Line:
     return Line(text, block.method, block.page, block.confidence)
 
 
-def _items(blocks: list[Block]) -> list[_Item]:
-    items: list[_Item] = []
+def _items(blocks: list[Block]) -> _Items:
+    items = _Items()
+    out_blocks, matches, originals, joinable = items.blocks, items.matches, items.originals, items.joinable
     for block in blocks:
         if isinstance(block, Grid):
-            items.append(_Item(block))
+            out_blocks.append(block)
+            matches.append(None)
+            originals.append(None)
             continue
         text = block.text
-        pieces = _line_pieces_cached(text) if len(text) <= _CACHE_MAX_LEN else _line_pieces(text)
-        if len(pieces) == 1 and pieces[0][1] is None:  # most lines: text, whole
-            piece = pieces[0][0]
-            items.append(_Item(block if piece == text else _with_text(block, piece)))
+        line = _line_pieces_cached(text) if len(text) <= _CACHE_MAX_LEN else _line_pieces(text)
+        if not line.pieces:
+            if line.joinable:
+                joinable.append(len(out_blocks))
+            out_blocks.append(block)
+            matches.append(None)
+            originals.append(None)
             continue
-        for piece, found in pieces:
+        for piece, found in line.pieces:
             if found is None:
-                items.append(_Item(_with_text(block, piece)))
+                cut = _with_text(block, piece)
+                if len(piece) <= _JOIN_FIRST_MAX and _chinese_numbered(piece):
+                    joinable.append(len(out_blocks))
+                items.add(cut)
                 continue
+            heading = _with_text(block, found.heading)
             if found.strength == "exact":
-                items.append(_Item(_with_text(block, found.heading), found))
+                items.add(heading, found)
                 if found.rest:
-                    items.append(_Item(_with_text(block, found.rest)))
+                    rest = _with_text(block, found.rest)
+                    if len(found.rest) <= _JOIN_FIRST_MAX and _chinese_numbered(found.rest):
+                        joinable.append(len(out_blocks))
+                    items.add(rest)
             else:
-                items.append(_Item(_with_text(block, found.heading), found, _with_text(block, piece)))
+                if len(heading.text) <= _JOIN_FIRST_MAX and _chinese_numbered(heading.text):
+                    joinable.append(len(out_blocks))
+                items.add(heading, found, _with_text(block, piece))
     return _join_split_headings(items)
 
 
-def _join_split_headings(items: list[_Item]) -> list[_Item]:
+def _join_split_headings(items: _Items) -> _Items:
     """A numbered heading broken over two lines (四、政府信息公开行政复议、 / 行政诉讼情况)."""
-    out: list[_Item] = []
-    i = 0
-    last = len(items) - 1
-    while i < last:
-        item = items[i]
-        block = item.block
-        nxt = items[i + 1]
-        nxt_block = nxt.block
+    if not items.joinable:
+        return items
+    blocks, matches = items.blocks, items.matches
+    joined: dict[int, HeadingMatch] = {}  # first line's position -> the heading the two lines make
+    last = len(blocks) - 1
+    skip_to = -1
+    for i in items.joinable:
+        if i < skip_to or i >= last:
+            continue
+        block, nxt_block = blocks[i], blocks[i + 1]
+        match = matches[i]
         if (
             isinstance(block, Line)
             and isinstance(nxt_block, Line)
-            and nxt.match is None
-            and len(block.text) <= 24
-            and len(nxt_block.text) <= 16
-            and (item.match is None or item.match.strength != "exact")
-            and _chinese_numbered(block.text)
+            and matches[i + 1] is None
+            and len(nxt_block.text) <= _JOIN_SECOND_MAX
+            and (match is None or match.strength != "exact")
         ):
             found = match_heading(block.text + nxt_block.text, allow_legacy=False)
             if found is not None and found.strength == "exact" and not found.rest:
-                out.append(_Item(_with_text(block, found.heading), found))
-                i += 2
-                continue
-        out.append(item)
+                joined[i] = found
+                skip_to = i + 2
+    if not joined:
+        return items
+    out = _Items()
+    i = 0
+    while i < len(blocks):
+        found = joined.get(i)
+        if found is not None:
+            block = blocks[i]
+            assert isinstance(block, Line)
+            out.add(_with_text(block, found.heading), found)
+            i += 2
+            continue
+        out.add(blocks[i], matches[i], items.originals[i])
         i += 1
-    out.extend(items[i:])
     return out
 
 
@@ -388,34 +439,38 @@ def _fills_a_gap(section_id: str, pos: int, exact_at: dict[str, int]) -> bool:
 def split(blocks: list[Block]) -> Sections:
     """The six sections of a report body (see the module doc for what counts as a heading)."""
     items = _items(blocks)
+    body, matches, heads = items.blocks, items.matches, items.heads
     exact_at: dict[str, int] = {}
-    for pos, it in enumerate(items):
-        if it.match is not None and it.match.strength == "exact":
-            exact_at.setdefault(it.match.id, pos)
+    for pos in heads:
+        head = matches[pos]
+        if head is not None and head.strength == "exact":
+            exact_at.setdefault(head.id, pos)
     legacy = len(exact_at) < _OFFICIAL_MIN
     sections = {sid: Section(sid) for sid in template.SECTION_IDS}
     preamble: list[Block] = []
     current: Section | None = None
     used_legacy = False
-    for pos, it in enumerate(items):
-        match = it.match
-        if match is not None and (
-            legacy or match.strength != "legacy" or _fills_a_gap(match.id, pos, exact_at)
-        ):
+    # The blocks between two headings taken go, as a slice, to the section the first one opened; a match
+    # not taken stays in its slice as the line it was.
+    start = 0
+    for pos in heads:
+        match = matches[pos]
+        assert match is not None
+        if legacy or match.strength != "legacy" or _fills_a_gap(match.id, pos, exact_at):
             target = sections[match.id]
-            if target.heading is None:
-                target.heading = match.heading
-                used_legacy = used_legacy or match.strength == "legacy"
+            if target.heading is None or legacy:
+                (preamble if current is None else current.blocks).extend(body[start:pos])
+                start = pos + 1
+                if target.heading is None:
+                    target.heading = match.heading
+                    used_legacy = used_legacy or match.strength == "legacy"
+                # a legacy outline may split one meaning over two parts (收费…, 其他…)
                 current = target
                 continue
-            if legacy:
-                current = target  # a legacy outline may split one meaning over two parts (收费…, 其他…)
-                continue
-        block = it.original or it.block
-        if current is None:
-            preamble.append(block)
-        else:
-            current.blocks.append(block)
+        original = items.originals[pos]
+        if original is not None:
+            body[pos] = original
+    (preamble if current is None else current.blocks).extend(body[start:])
     if current is not None:
         current.blocks = _strip_signature(current.blocks)
     found = [s for s in sections.values() if s.heading is not None]

@@ -3,15 +3,29 @@ plain computations they stand in for."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import json
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import NamedTuple
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parsers import template
+from bench.make_corpus import SITES
+from bench.parse import build_corpus
+from parsers import checks, document, normalize, parse_report, template
+from parsers import sections as sections_module
 from parsers.blocks import Grid, Line
 from parsers.document import from_html, load
+from parsers.evaluate import _inputs
 from parsers.metadata import find_signature
+from parsers.model import Cell, CellSource, ParsedReport
 from parsers.normalize import detect_script, label_key
 from parsers.sections import (
     _FUZZY_MIN_RATIO,
@@ -22,6 +36,8 @@ from parsers.sections import (
     match_heading,
     split,
 )
+from parsers.tables import build, tokens, walk
+from tests.conftest import REPO_ROOT
 
 WORDINGS = [label_key(w) for spec in template.SECTIONS for w in (spec.heading, *spec.variants)]
 HEADING_CHARS = sorted({ch for w in WORDINGS for ch in w})
@@ -169,3 +185,204 @@ def test_signature_looks_only_at_the_last_lines_and_the_organ_above() -> None:
     assert found is not None
     assert (found.line, found.organ, found.date.isoformat()) == (52, "样本县人民政府办公室", "2024-01-05")
     assert find_signature(["2024年1月5日", *["正文继续。"] * 3]) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Memos and pre-filters against the plain computations, on every corpus page (issue 3's benchmark)
+# ---------------------------------------------------------------------------------------------
+
+_WS_REF = re.compile(r"[\s\u00a0\u3000]+")
+
+
+def _plain_is_chrome(text: str) -> bool:
+    """_is_chrome without the character pre-filter."""
+    stripped = text.strip(" |")
+    if not stripped:
+        return False
+    if document._BREADCRUMB.match(stripped) and len(stripped) <= 120:
+        return True
+    if len(stripped) <= 60:
+        tokens = [t for t in document._CHROME_TOKEN_SPLIT.split(stripped) if t]
+        if tokens and all(t in document._CHROME_TOKENS for t in tokens):
+            return True
+    return False
+
+
+def _plain_row_values(cells: Mapping[str, Cell] | None, cols: tuple[str, ...]) -> checks.Values:
+    no_row: dict[str, Cell] = {}
+    return checks._values((cells or no_row).get(col) for col in cols)
+
+
+@pytest.fixture
+def general_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every memo and shortcut the parser took for speed replaced by the computation it stands for."""
+    plain: list[tuple[object, str, object]] = [
+        (normalize, "_normalize_cached", normalize._normalize),
+        (normalize, "_label_key", normalize._label_key.__wrapped__),
+        (normalize, "_translate", lambda s: s.translate(normalize._TRANSLATE)),
+        (document, "_line_verdict_cached", document._line_verdict),
+        (document, "_markup_verdict_cached", document._markup_verdict),
+        (document, "_collapse_ws_cached", document._collapse_ws),
+        (document, "_CHROME_ONLY", re.compile(r"(?s).*")),
+        (document, "_is_chrome", _plain_is_chrome),
+        (document, "_has_visible_chars", lambda text, n: len(_WS_REF.sub("", text)) >= n),
+        (tokens, "_text_tokens_cached", tokens._text_tokens),
+        (tokens, "_row_tokens_cached", tokens._row_tokens),
+        (tokens, "source_of", tokens.source_of.__wrapped__),
+        (build, "_cell_memo", lambda source: {}),
+        (walk, "_candidates", walk._candidates.__wrapped__),
+        (sections_module, "_line_pieces_cached", sections_module._line_pieces),
+        (sections_module, "_match_heading_cached", sections_module._match_heading),
+        (checks, "_equation_memo", checks._equation_keyed),
+        (checks, "_long_sum_memo", checks._long_sum_keyed),
+        (checks, "_line_statements_cached", checks._line_statements),
+        (checks, "_row_values", _plain_row_values),
+        (checks, "_STATEMENTS", tuple(dataclasses.replace(s, word="") for s in checks._STATEMENTS)),
+    ]
+    for module, name, value in plain:
+        monkeypatch.setattr(module, name, value)
+    yield
+
+
+class _Page(NamedTuple):
+    name: str
+    data: bytes
+    inputs: dict[str, str | None]  # parse_report's keyword arguments
+
+
+def _corpus_pages(seeds: Path) -> list[_Page]:
+    """Every bench page (all sample regions), every tests/corpus document and every seed report."""
+    pages = [
+        _Page(f"bench {n} {page.label}", page.data, {"content_type": page.content_type})
+        for n, page in enumerate(build_corpus(len(SITES), None))
+    ]
+    for directory in (REPO_ROOT / "tests" / "corpus", seeds):
+        for expected in sorted((directory / "expected").glob("*.json")):
+            meta = directory / (expected.stem + ".meta.json")
+            path = next(p for p in directory.glob(expected.stem + ".*") if p != meta)
+            inputs = _inputs(json.loads(expected.read_text(encoding="utf-8")), meta)
+            keys = ("url", "content_type", "published")
+            pages.append(_Page(path.name, path.read_bytes(), {k: inputs[k] for k in keys}))
+    return pages
+
+
+Sources = dict[str, dict[str, dict[str, CellSource | None]] | None]
+
+
+class _Reading(NamedTuple):
+    report: ParsedReport
+    sources: Sources  # every cell's provenance (not part of Cell equality)
+    checks: list[tuple[str, bool | None, str]]
+
+
+def _read(page: _Page) -> _Reading:
+    inputs = page.inputs
+    report = parse_report(
+        page.data,
+        url=inputs.get("url"),
+        content_type=inputs.get("content_type"),
+        published=inputs.get("published"),
+    )
+    sources: Sources = {
+        table_id: None if table is None else {
+            row_id: {col: cell.source for col, cell in row.items()} for row_id, row in table.items()
+        }
+        for table_id, table in report.tables.items()
+    }
+    return _Reading(report, sources, [(c.id, c.ok, c.detail) for c in report.checks])
+
+
+@pytest.fixture(scope="module")
+def corpus_reading(seeds_dir: Path) -> list[tuple[_Page, _Reading]]:
+    """Every corpus page parsed the fast way (memos warm, as in a crawl)."""
+    pages = _corpus_pages(seeds_dir)
+    assert len(pages) >= 200
+    return [(page, _read(page)) for page in pages]
+
+
+def test_fast_and_general_paths_read_every_corpus_page_alike(
+    corpus_reading: list[tuple[_Page, _Reading]], general_path: None
+) -> None:
+    assert [page.name for page, fast in corpus_reading if _read(page) != fast] == []
+    # What is compared holds what it should: tables with cells and sources, passing and failing checks.
+    readings = [fast for _, fast in corpus_reading]
+    assert sum(1 for r in readings if r.report.tables["requests"] is not None) >= 150
+    assert any(r.sources["requests"] for r in readings)
+    assert any(ok is False for r in readings for _, ok, _ in r.checks)
+    assert any(ok is True for r in readings for _, ok, _ in r.checks)
+
+
+TRANSLATED_CHARS = [*map(chr, normalize._TRANSLATE), "行", "政", "a", "1", "\n", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(TRANSLATED_CHARS), max_size=40))
+def test_translation_by_replacement_is_str_translate(text: str) -> None:
+    assert normalize._translate(text) == text.translate(normalize._TRANSLATE)
+
+
+CHROME_CHARS = sorted(
+    {ch for t in document._CHROME_TOKENS for ch in t} | set(" |｜:：[]【】()（）,，/·>＞\t")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(sorted(document._CHROME_TOKENS)), min_size=1, max_size=4),
+    st.text(st.sampled_from([*CHROME_CHARS, "年", "报", "1"]), max_size=6),
+    st.sampled_from([" ", "|", " | ", "：", "】【"]),
+)
+def test_chrome_prefilter_rejects_only_lines_the_token_test_rejects(
+    words: list[str], noise: str, sep: str
+) -> None:
+    for text in (sep.join(words), sep.join(words) + noise, noise + sep.join(words), noise):
+        assert document._is_chrome(text) == _plain_is_chrome(text), text
+
+
+WHITESPACE_MIX = ["\u3000", "\u00a0", " ", "\n", "\t", "\u2003", "\u200b", "字", "a"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(WHITESPACE_MIX), max_size=400))
+def test_visible_character_count_and_whitespace_collapse_agree_with_the_pattern(text: str) -> None:
+    assert document._has_visible_chars(text, 20) == (len(_WS_REF.sub("", text)) >= 20)
+    assert " ".join(text.split()) == _WS_REF.sub(" ", text).strip()
+
+
+def test_visible_characters_past_the_head_of_a_text_count() -> None:
+    late = "\u3000" * 500 + "字" * 19
+    assert not document._has_visible_chars(late, 20)
+    assert document._has_visible_chars(late + "a", 20)
+    assert document._has_visible_chars("字" * 20, 20) and not document._has_visible_chars(" 字" * 19, 20)
+
+
+def test_split_and_the_whitespace_pattern_agree_on_every_code_point() -> None:
+    pattern = re.compile(r"[\s\u00a0\u3000]")
+    codepoints = range(sys.maxunicode + 1)
+    assert [cp for cp in codepoints if bool(pattern.fullmatch(chr(cp))) != chr(cp).isspace()] == []
+
+
+def test_memoised_checks_keep_equal_values_of_other_types_apart() -> None:
+    def table(value: int | Decimal) -> dict[str, dict[str, Cell]]:
+        return {"review": {c: Cell(value, str(value)) for c in template.REVIEW_COLUMN_IDS}}
+
+    first = checks.review_checks(table(0))[0]
+    again = checks.review_checks(table(Decimal("0.0")))[0]
+    assert first.detail == "upheld 0 + corrected 0 + other 0 + pending 0 = 0; total 0"
+    assert again.detail == "upheld 0.0 + corrected 0.0 + other 0.0 + pending 0.0 = 0.0; total 0.0"
+    # A row of another column order, or missing cells, reads by column id.
+    shuffled = {"review": {"total": Cell(3, "3"), "upheld": Cell(1, "1"), "pending": Cell(2, "2")}}
+    assert checks.review_checks(shuffled)[0].detail == (
+        "upheld 1 + corrected blank + other blank + pending 2; total 3"
+    )
+
+
+def test_memoised_cells_keep_the_source_they_were_read_from() -> None:
+    shapes = (build.RowShape("r", (template.ColumnSpec("a", "甲"), template.ColumnSpec("b", "乙"))),)
+    pdf, html = tokens.source_of("pdf-table", 2, None), tokens.source_of("html-table", None, None)
+    runs = {"r": [tokens.Token("value", "7", "", pdf), tokens.Token("value", "7", "", html)]}
+    table, warnings = build.build("二", shapes, runs)
+    assert warnings == []
+    assert [(c.value, c.source) for c in table["r"].values()] == [(7, pdf), (7, html)]
+    again, _ = build.build("二", shapes, {"r": list(reversed(runs["r"]))})
+    assert [(c.value, c.source) for c in again["r"].values()] == [(7, html), (7, pdf)]

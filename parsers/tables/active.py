@@ -30,6 +30,11 @@ def _match(fmt: str, candidate: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def _shapes(fmt: str) -> tuple[RowShape, ...]:
+    return tuple(RowShape(r.id, r.columns) for r in template.ACTIVE_DISCLOSURE[fmt])
+
+
 def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[Token]]:
     def find(candidates: Sequence[str]) -> str | None:
         for candidate in candidates:
@@ -46,6 +51,5 @@ def read_active(tokens: Sequence[Token], fmt: str) -> tuple[Table | None, list[s
     runs = find_runs(tokens, fmt)
     if len(runs) < MIN_ROWS:
         return None, [], len(runs)
-    shapes = [RowShape(r.id, r.columns) for r in template.ACTIVE_DISCLOSURE[fmt]]
-    table, warnings = build(NAME, shapes, runs)
+    table, warnings = build(NAME, _shapes(fmt), runs)
     return table, warnings, len(runs)

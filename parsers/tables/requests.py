@@ -43,6 +43,11 @@ def _matches(fmt: str, candidate: str) -> tuple[tuple[int, bool], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=4)
+def _shapes(fmt: str) -> tuple[RowShape, ...]:
+    return tuple(RowShape(r.id, template.REQUEST_COLUMNS) for r in template.request_rows(fmt))
+
+
 def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[Token]]:
     rows = request_row_keys(fmt)
     pos = 0
@@ -65,6 +70,5 @@ def read_requests(tokens: Sequence[Token], fmt: str) -> tuple[Table | None, list
     runs = find_runs(tokens, fmt)
     if len(runs) < MIN_ROWS:
         return None, [], len(runs)
-    shapes = [RowShape(r.id, template.REQUEST_COLUMNS) for r in template.request_rows(fmt)]
-    table, warnings = build(NAME, shapes, runs, applicant_sum_holds)
+    table, warnings = build(NAME, _shapes(fmt), runs, applicant_sum_holds)
     return table, warnings, len(runs)

@@ -7,6 +7,7 @@ write one row per block (行政复议 | 5 cells); that layout is read when the 1
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Final
 
 from parsers import template
@@ -53,8 +54,9 @@ def _texts(run: Sequence[Token]) -> list[str]:
     return [t.text for t in run]
 
 
-def _shapes() -> list[RowShape]:
-    return [RowShape(b.id, template.REVIEW_COLUMNS) for b in template.REVIEW_BLOCKS]
+@lru_cache(maxsize=1)
+def _shapes() -> tuple[RowShape, ...]:
+    return tuple(RowShape(b.id, template.REVIEW_COLUMNS) for b in template.REVIEW_BLOCKS)
 
 
 def _by_block(tokens: Sequence[Token]) -> dict[str, list[Token]]:

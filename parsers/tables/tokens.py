@@ -14,9 +14,9 @@ of its grid cell or line), so every Cell of a table can say so.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Final, Literal
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Final, Literal, NamedTuple
 
 from parsers.blocks import Block, Grid, Line
 from parsers.model import CellSource
@@ -33,32 +33,34 @@ _PIPES_ONLY: Final[re.Pattern[str]] = re.compile(r"^[|\s]+$")
 _MAX_LABEL_LEN: Final[int] = 90
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A tuple, not a dataclass: a report's tables make a few thousand, and tuples are built fastest."""
+
     kind: TokenKind
     text: str = ""  # cell text as read, stripped; "" for a blank cell and for breaks
     key: str = ""  # label_key(text) for labels
     source: CellSource | None = None  # where a value was read; None for breaks
-
-    @property
-    def is_prose(self) -> bool:
-        return self.kind == "label" and ("。" in self.key or len(self.key) > _MAX_LABEL_LEN)
+    is_prose: bool = False  # a label that is prose (see _MAX_LABEL_LEN), never a row of a table
 
 
 BREAK: Final[Token] = Token("break")
 
 
+@lru_cache(maxsize=1024)
 def source_of(method: str, page: int | None, confidence: float | None) -> CellSource:
+    """One CellSource per distinct (method, page, confidence): sources are immutable, and sharing them
+    lets the tokens and cells read from them be memoised by source."""
     low = confidence is not None and confidence < OCR_LOW_CONFIDENCE
     return CellSource(method, page, confidence, low)
 
 
 def _value(text: str, source: CellSource | None = None) -> Token:
-    return Token("value", text, source=source)
+    return Token("value", text, "", source)
 
 
 def _label(text: str, source: CellSource | None = None) -> Token:
-    return Token("label", text, label_key(text), source)
+    key = label_key(text)
+    return Token("label", text, key, source, "。" in key or len(key) > _MAX_LABEL_LEN)
 
 
 def _words(text: str, source: CellSource | None) -> list[Token]:
@@ -134,22 +136,55 @@ def _line(text: str, source: CellSource | None) -> list[Token]:
     return tokens
 
 
-def _grid(grid: Grid) -> Iterator[Token]:
-    plain = source_of(grid.method, grid.page, None)
+# Lines and grid rows recur across reports (labels, headers, rows of zeros): their tokens are memoised
+# by text and source (tokens are immutable). Long lines are prose, which does not recur: not memoised.
+_MEMO_MAX_LEN: Final[int] = 512
+_MEMO_ENTRIES: Final[int] = 16384
+
+
+def _text_tokens(text: str, method: str, page: int | None, confidence: float | None) -> tuple[Token, ...]:
+    """The tokens of a Line's text (physical lines split at newlines). Keyed by the source's parts, which
+    hash faster than the source."""
+    source = source_of(method, page, confidence)
+    if "\n" not in text:
+        return tuple(_line(text, source))
+    out: list[Token] = []
+    for physical in text.split("\n"):
+        out.extend(_line(physical, source))
+    return tuple(out)
+
+
+_text_tokens_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_text_tokens)
+
+
+def _row_tokens(row: tuple[str, ...], method: str, page: int | None) -> tuple[Token, ...]:
+    """A grid row read without confidences: its tokens and the row break (nothing for an empty row)."""
+    if not any(cell.strip() for cell in row):
+        return ()
+    source = source_of(method, page, None)
+    return (*_row((cell, source) for cell in row), BREAK)
+
+
+_row_tokens_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_row_tokens)
+
+
+def _grid(grid: Grid) -> list[Token]:
     confidence = grid.confidence
+    out: list[Token] = []
     for r, row in enumerate(grid.rows):
+        if confidence is None or r >= len(confidence):
+            out.extend(_row_tokens_cached(tuple(row), grid.method, grid.page))
+            continue
         if not any(cell.strip() for cell in row):
             continue
-        if confidence is None or r >= len(confidence):
-            sources: list[CellSource] = [plain] * len(row)
-        else:
-            row_conf = confidence[r]
-            sources = [
-                source_of(grid.method, grid.page, row_conf[c] if c < len(row_conf) else None)
-                for c in range(len(row))
-            ]
-        yield from _row(zip(row, sources, strict=True))
-        yield BREAK
+        row_conf = confidence[r]
+        sources = [
+            source_of(grid.method, grid.page, row_conf[c] if c < len(row_conf) else None)
+            for c in range(len(row))
+        ]
+        out.extend(_row(zip(row, sources, strict=True)))
+        out.append(BREAK)
+    return out
 
 
 def tokenize(blocks: Iterable[Block]) -> list[Token]:
@@ -158,7 +193,9 @@ def tokenize(blocks: Iterable[Block]) -> list[Token]:
         if isinstance(block, Grid):
             out.extend(_grid(block))
         elif isinstance(block, Line):
-            source = source_of(block.method, block.page, block.confidence)
-            for physical in block.text.split("\n"):
-                out.extend(_line(physical, source))
+            text = block.text
+            if len(text) <= _MEMO_MAX_LEN:
+                out.extend(_text_tokens_cached(text, block.method, block.page, block.confidence))
+            else:
+                out.extend(_text_tokens(text, block.method, block.page, block.confidence))
     return out

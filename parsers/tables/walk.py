@@ -9,6 +9,7 @@ joined, for labels cut into pieces.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Final
 
 from parsers.tables.tokens import Token
@@ -19,12 +20,18 @@ _MAX_PIECES: Final[int] = 3
 Finder = Callable[[Sequence[str]], str | None]
 
 
+@lru_cache(maxsize=4096)
+def _candidates(pieces: tuple[str, ...]) -> tuple[str, ...]:
+    """The label keys to try for consecutive label pieces: the last alone, then joined with those before."""
+    return tuple("".join(pieces[i:]) for i in range(len(pieces) - 1, -1, -1))
+
+
 def collect_runs(tokens: Sequence[Token], find: Finder) -> dict[str, list[Token]]:
     """{row id: the value tokens after its label}; `find` gets candidate label keys, longest-joined last."""
     runs: dict[str, list[Token]] = {}
     current: str | None = None
     run: list[Token] = []
-    pieces: list[str] = []
+    pieces: tuple[str, ...] = ()
 
     def close() -> None:
         nonlocal current, run
@@ -33,24 +40,24 @@ def collect_runs(tokens: Sequence[Token], find: Finder) -> dict[str, list[Token]
         current, run = None, []
 
     for token in tokens:
-        if token.kind == "value":
-            pieces = []
+        kind = token.kind
+        if kind == "value":
+            pieces = ()
             if current is not None:
                 run.append(token)
             continue
-        if token.kind == "break":
-            pieces = []
+        if kind == "break":
+            pieces = ()
             if run:
                 close()
             continue
         if run:
             close()
         if token.is_prose:
-            pieces = []
+            pieces = ()
             continue
-        pieces = [*pieces, token.key][-_MAX_PIECES:]
-        candidates = ["".join(pieces[i:]) for i in range(len(pieces) - 1, -1, -1)]
-        row = find(candidates)
+        pieces = (*pieces, token.key)[-_MAX_PIECES:] if pieces else (token.key,)
+        row = find(_candidates(pieces))
         if row is not None:
             current, run = row, []
     close()
