@@ -8,6 +8,10 @@
                                                        the crawler's and the analysts' roles (db_roles.py)
     python -m crawler regions [QUERY] [--all]          registry rows with a portal (--all: every region),
                                                        or those matching QUERY
+    python -m crawler export [--format csv|parquet] [--region CODE_OR_NAME] [--year N] [--out DIR]
+                                                       the analyst views, one file per view (export.py)
+    python -m crawler quality-report [--out FILE]      the data-quality page: one static HTML file with
+                                                       charts (crawler/quality)
 
 Exit status: 0 done; 1 the crawl or the database failed; 2 bad arguments (unknown or uncrawlable region).
 """
@@ -82,6 +86,25 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="exit 1 when a region is overdue or its last run failed"
     )
     status.set_defaults(handler=cmd_status)
+
+    export = commands.add_parser(
+        "export", help="write the analyst views (report_key_figures, request_values, …) to files"
+    )
+    export.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (csv)")
+    export.add_argument(
+        "--region", default=None, help="a code or name (e.g. 990100, 样本省): it and every region below it"
+    )
+    export.add_argument("--year", type=int, default=None, help="only the reports of this year")
+    export.add_argument("--out", type=Path, default=Path("export"), help="output directory (./export)")
+    export.set_defaults(handler=cmd_export)
+
+    quality = commands.add_parser(
+        "quality-report", help="write the data-quality report: one static HTML page with charts"
+    )
+    quality.add_argument(
+        "--out", type=Path, default=Path("quality-report.html"), help="output file (./quality-report.html)"
+    )
+    quality.set_defaults(handler=cmd_quality_report)
     return parser
 
 
@@ -293,6 +316,56 @@ def cmd_status(args: argparse.Namespace) -> int:
     rows = region_health(url)
     print(format_health(rows))
     return 1 if args.check and not all(r.healthy for r in rows) else 0
+
+
+# -------------------------------------------------------------------------------------------------------
+# analysts: export and the data-quality report
+# -------------------------------------------------------------------------------------------------------
+
+
+def _analyst_database_url() -> str:
+    """The database to read; the embedded default is migrated first (an external one is the owner's job:
+    an analyst's DATABASE_URL names a read-only role that could not migrate anyway)."""
+    from crawler.store import database_url, upgrade
+    from crawler.store.config import env_database_url
+
+    url = database_url()
+    if env_database_url() is None:
+        upgrade(url)
+    return url
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from crawler.export import ExportError, export_views
+    from crawler.registry import RegionLookupError, load_registry
+
+    codes: list[str] = []
+    if args.region:
+        try:
+            codes = [r.code for r in load_registry().resolve_many(args.region)]
+        except RegionLookupError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    try:
+        written = export_views(_analyst_database_url(), args.out, args.format, codes, args.year)
+    except ExportError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for item in written:
+        print(f"wrote {item.path} ({item.rows} rows)")
+    return 0
+
+
+def cmd_quality_report(args: argparse.Namespace) -> int:
+    from crawler.quality import QualityReportError, write_quality_report
+
+    try:
+        summary = write_quality_report(_analyst_database_url(), args.out)
+    except QualityReportError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"wrote {args.out} ({summary})")
+    return 0
 
 
 # -------------------------------------------------------------------------------------------------------

@@ -6,11 +6,14 @@ creates the two roles if they are missing and sets their rights on the database 
 
 - the crawler (XXGK_CRAWLER_ROLE, default xxgk_crawler): SELECT, INSERT, UPDATE and DELETE on every table,
   the sequences behind them; no DDL, so it cannot change the schema (migrations run as the owner);
-- the analysts (XXGK_ANALYST_ROLE, default xxgk_analyst): SELECT on every table and view, nothing else, and
-  read-only transactions by default.
+- the analysts (XXGK_ANALYST_ROLE, default xxgk_analyst): SELECT on every table and view (the analyst views
+  of migration 0004 included), nothing else — no writes, no tables of their own, not even temporary ones —
+  and read-only transactions by default.
 
 Both for what exists and, through default privileges, for every table or view the owner creates later (the
-next migrations). Passwords come only from the environment (XXGK_CRAWLER_PASSWORD, XXGK_ANALYST_PASSWORD); a
+next migrations). PUBLIC loses CREATE on the schema and TEMPORARY on the database (the defaults of older
+Postgres versions would otherwise let any role create tables); the crawler is granted TEMPORARY back.
+Passwords come only from the environment (XXGK_CRAWLER_PASSWORD, XXGK_ANALYST_PASSWORD); a
 role whose variable is unset or empty cannot log in. Running it again is harmless: it converges.
 """
 
@@ -68,6 +71,7 @@ def apply_roles(url: str, specs: tuple[RoleSpec, ...] | None = None) -> list[str
             owner = conn.execute("SELECT current_user").fetchone()
             database = conn.execute("SELECT current_database()").fetchone()
             assert owner is not None and database is not None
+            _close_public(conn, str(database[0]))
             for spec in chosen:
                 report.append(_apply(conn, spec, str(owner[0]), str(database[0])))
             conn.commit()
@@ -77,6 +81,12 @@ def apply_roles(url: str, specs: tuple[RoleSpec, ...] | None = None) -> list[str
             "naming the database's owner, a role with CREATEROLE"
         ) from exc
     return report
+
+
+def _close_public(conn: psycopg.Connection[tuple[object, ...]], database: str) -> None:
+    """What every role may do by default: no tables of its own in the schema, no temporary tables."""
+    conn.execute(sql.SQL("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(sql.Identifier(SCHEMA)))
+    conn.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
 
 
 def _apply(conn: psycopg.Connection[tuple[object, ...]], spec: RoleSpec, owner: str, database: str) -> str:
@@ -95,6 +105,7 @@ def _apply(conn: psycopg.Connection[tuple[object, ...]], spec: RoleSpec, owner: 
     conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(schema, role))
     conn.execute(sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA {} FROM {}").format(schema, role))
     conn.execute(sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(schema, role))
+    conn.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM {}").format(sql.Identifier(database), role))
     defaults = sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} ").format(
         sql.Identifier(owner), schema
     )
@@ -107,6 +118,8 @@ def _apply(conn: psycopg.Connection[tuple[object, ...]], spec: RoleSpec, owner: 
         conn.execute(defaults + sql.SQL("GRANT {} ON TABLES TO {}").format(table_rights, role))
         conn.execute(defaults + sql.SQL("GRANT USAGE, SELECT ON SEQUENCES TO {}").format(role))
         conn.execute(sql.SQL("ALTER ROLE {} RESET default_transaction_read_only").format(role))
+        # Scratch tables are the crawler's business (the owner keeps TEMPORARY through ownership).
+        conn.execute(sql.SQL("GRANT TEMPORARY ON DATABASE {} TO {}").format(sql.Identifier(database), role))
         rights = "reads and writes rows (no DDL)"
     else:
         conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, role))

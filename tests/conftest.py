@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.pg_fixtures", "tests.portal_fixtures"]
+pytest_plugins = ["tests.pg_fixtures", "tests.portal_fixtures", "tests.analyst_db"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

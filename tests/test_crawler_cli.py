@@ -26,3 +26,14 @@ def test_db_stop_refuses_a_server_named_by_database_url() -> None:
     done = run_cli("db", "stop", DATABASE_URL="postgresql://analyst:pw@db.example:5432/xxgk")
     assert done.returncode == 2
     assert "DATABASE_URL is set: that server is not ours to stop" in done.stderr
+
+
+def test_help_names_the_analyst_commands() -> None:
+    done = run_cli("--help")
+    assert done.returncode == 0, done.stderr
+    assert "export" in done.stdout and "quality-report" in done.stdout
+    export = run_cli("export", "--help")
+    assert export.returncode == 0, export.stderr
+    assert "--format {csv,parquet}" in export.stdout
+    for option in ("--region REGION", "--year YEAR", "--out OUT"):
+        assert option in export.stdout

@@ -135,6 +135,89 @@ def test_the_analyst_reads_everything_and_changes_nothing(pg_url: str, roles: tu
         assert owner.execute("SELECT spider FROM crawl_runs").fetchall() == [("reports",)]
 
 
+# The analyst views of migration 0004, by name: each must be readable by the analysts.
+ANALYST_VIEWS = (
+    "region_hierarchy",
+    "report_key_figures",
+    "organ_year_reports",
+    "request_values",
+    "check_results",
+    "coverage",
+    "cross_year_checks",
+    "region_health",
+    "region_run_outcomes",
+)
+
+
+def _relations(url: str, kind: str) -> list[str]:
+    with psycopg.connect(libpq_url(url)) as conn:
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind = %s ORDER BY c.relname",
+            (kind,),
+        ).fetchall()
+    return [str(name) for (name,) in rows]
+
+
+def test_the_analyst_selects_every_table_and_view_and_writes_none(
+    pg_url: str, roles: tuple[str, str]
+) -> None:
+    _, analyst = roles
+    apply_roles(pg_url)
+    tables, views = _relations(pg_url, "r"), _relations(pg_url, "v")
+    assert set(ANALYST_VIEWS) == set(views)
+    assert {"divisions", "template_labels", "cell_sources", "reports", "alembic_version"} <= set(tables)
+    assert len(tables) == 17
+    with connect_as(pg_url, analyst) as conn:
+        for name in (*tables, *views):
+            conn.execute(sql.SQL("SELECT * FROM {} LIMIT 1").format(sql.Identifier(name))).fetchall()
+        assert conn.execute("SELECT count(*) FROM divisions").fetchone() == (3339,)
+        conn.execute("SET default_transaction_read_only = off")
+        refused = 0
+        for name in tables:
+            table = sql.Identifier(name)
+            column = conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum = 1", (name,)
+            ).fetchone()
+            assert column is not None
+            first = sql.Identifier(str(column[0]))
+            for statement in (
+                sql.SQL("INSERT INTO {} DEFAULT VALUES").format(table),
+                sql.SQL("UPDATE {} SET {} = {}").format(table, first, first),
+                sql.SQL("DELETE FROM {}").format(table),
+                sql.SQL("TRUNCATE {}").format(table),
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(statement)
+                refused += 1
+        assert refused == 4 * 17
+        for statement in (
+            "CREATE TABLE analyst_scratch (x int)",
+            "CREATE VIEW analyst_view AS SELECT 1 AS x",
+            "CREATE TEMPORARY TABLE analyst_temp (x int)",
+            "CREATE SCHEMA analyst_schema",
+            "CREATE FUNCTION public.analyst_f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            "CREATE INDEX analyst_ix ON reports (title)",
+            "DROP VIEW coverage",
+            "COMMENT ON TABLE reports IS 'x'",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+
+
+def test_the_crawler_writes_the_new_tables_and_keeps_temporary_tables(
+    pg_url: str, roles: tuple[str, str]
+) -> None:
+    crawler, _ = roles
+    apply_roles(pg_url)
+    with connect_as(pg_url, crawler) as conn:
+        conn.execute("CREATE TEMPORARY TABLE crawler_temp (x int)")
+        assert conn.execute("SELECT count(*) FROM cell_sources").fetchone() == (0,)
+        conn.execute("INSERT INTO crawler_temp VALUES (1)")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE TABLE crawler_scratch (x int)")
+
+
 def test_the_crawler_writes_rows_but_not_the_schema(pg_url: str, roles: tuple[str, str]) -> None:
     crawler, _ = roles
     apply_roles(pg_url)

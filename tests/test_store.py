@@ -27,7 +27,7 @@ from crawler.store import RawStore, RawStoreError, Repository, SavedDocument, St
 from crawler.store.config import data_dir, normalise_url
 from crawler.store.database import database_url
 from crawler.store.embedded import running_server, stop_embedded
-from parsers.model import Cell, Check, ParsedReport, RegionRef, Table
+from parsers.model import Cell, CellSource, Check, ParsedReport, RegionRef, Table
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 T0 = dt.datetime(2025, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -43,6 +43,7 @@ STORE_TABLES = (
     "report_review_litigation",
     "checks",
     "crawl_failures",
+    "cell_sources",
 )
 
 
@@ -426,6 +427,77 @@ def test_stored_report_reads_back_equal(repo: Repository) -> None:
     assert loaded.sections == parsed.sections
     assert loaded.checks == parsed.checks  # read back in id order, which is the order they were built in
     assert loaded.to_contract() == parsed.to_contract()
+
+
+def _sources(parsed: ParsedReport) -> dict[tuple[str, str, str], CellSource | None]:
+    return {
+        (table_id, row, col): cell.source
+        for table_id, table in parsed.tables.items()
+        for row, cols in (table or {}).items()
+        for col, cell in cols.items()
+    }
+
+
+def with_sources(parsed: ParsedReport, scan: str) -> ParsedReport:
+    """The report with provenance on three cells: an OCR'd image (low confidence), a PDF page, HTML."""
+    tables = {
+        name: None if t is None else {r: dict(cols) for r, cols in t.items()}
+        for name, t in parsed.tables.items()
+    }
+    requests, review = tables["requests"], tables["review_litigation"]
+    assert requests is not None and review is not None
+    new = requests["new_received"]
+    new["total"] = Cell(new["total"].value, new["total"].raw, CellSource("ocr", 1, 0.8125, True, scan))
+    new["natural_person"] = Cell(9, "9", CellSource("pdf-table", page=3))
+    review["review"]["upheld"] = Cell(1, "1", CellSource("html-table"))
+    parsed.tables = tables
+    return parsed
+
+
+def test_cell_sources_are_stored_and_read_back(repo: Repository) -> None:
+    scan = "http://127.0.0.11:8800/gk/images/table3.png"
+    parsed = with_sources(parsed_report(), scan)
+    saved, report_id = _save(repo, parsed)
+    assert report_id is not None
+    assert rows(
+        repo,
+        "SELECT table_id, row_id, column_id, method, page, confidence, low_confidence, document_url"
+        " FROM cell_sources ORDER BY table_id, row_id, column_id",
+    ) == [
+        ("requests", "new_received", "natural_person", "pdf-table", 3, None, False, None),
+        ("requests", "new_received", "total", "ocr", 1, 0.8125, True, scan),
+        ("review_litigation", "review", "upheld", "html-table", None, None, False, None),
+    ]
+    loaded = repo.load_report(report_id)
+    assert _sources(loaded) == _sources(parsed)  # every cell, with a source or without
+    assert sum(source is not None for source in _sources(loaded).values()) == 3
+
+    # A new parse of the version replaces them; a report without sources leaves none behind.
+    assert repo.save_report(saved, fetched(), parsed_report(), force=True) == report_id
+    assert counts(repo)["cell_sources"] == 0
+    assert set(_sources(repo.load_report(report_id)).values()) == {None}
+
+
+def test_cell_sources_of_a_batch(repo: Repository) -> None:
+    scan = "http://127.0.0.11:8800/gk/images/b.png"
+    batch = [
+        (
+            fetched(f"http://127.0.0.11:8800/gk/t{n}.html", f"body {n}".encode()),
+            "aa/b",
+            with_sources(parsed_report(), scan),
+        )
+        for n in range(2)
+    ]
+    results = repo.save_many(None, batch)
+    report_ids = [r[1] for r in results if isinstance(r, tuple)]
+    assert len(report_ids) == 2 and None not in report_ids
+    per_report = "SELECT report_id, count(*) FROM cell_sources GROUP BY report_id ORDER BY report_id"
+    assert rows(repo, per_report) == [
+        (report_id, 3) for report_id in report_ids
+    ]
+    for report_id, (_, _, parsed) in zip(report_ids, batch, strict=True):
+        assert report_id is not None
+        assert _sources(repo.load_report(report_id)) == _sources(parsed)
 
 
 def test_resaving_the_same_version_is_a_no_op(repo: Repository) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -37,9 +38,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import REAL, TypeEngine
 
 from crawler.items import DocumentRole, FileKind
+from crawler.store.comments import column_comment, relation_comment
 from parsers.model import DocumentKind
 from parsers.template import (
     ACTIVE_DISCLOSURE,
@@ -49,6 +51,7 @@ from parsers.template import (
     REVIEW_BLOCK_IDS,
     REVIEW_COLUMNS,
     TABLE_FORMATS,
+    TABLE_IDS,
     ColumnSpec,
 )
 
@@ -386,3 +389,82 @@ TABLE_MODELS: Final[dict[str, type[Base]]] = {
     "requests": ReportRequests,
     "review_litigation": ReportReviewLitigation,
 }
+
+
+class StoredCellSource(Base):
+    """Where one stored cell of a report table was read (parsers.model.CellSource); cells whose parse
+    recorded no source have no row."""
+
+    __tablename__ = "cell_sources"
+    __table_args__ = (
+        PrimaryKeyConstraint("report_id", "table_id", "row_id", "column_id"),
+        CheckConstraint(f"table_id IN {_sql_list(TABLE_IDS)}", name="table_id"),
+    )
+
+    report_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("reports.id", ondelete="CASCADE"))
+    table_id: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[str] = mapped_column(String(64))  # the block id for table 四
+    column_id: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(Text)  # parsers.blocks.METHODS (not constrained: provenance only)
+    page: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[float | None] = mapped_column(REAL)
+    low_confidence: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # NULL: the report's own document; else the image or attachment the value was read from.
+    document_url: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference data for analysts (migration 0004): filled from parsers/ at upgrade time
+# ---------------------------------------------------------------------------------------------
+
+DIVISION_LEVELS: Final[tuple[str, ...]] = ("province", "prefecture", "county")
+LABEL_KINDS: Final[tuple[str, ...]] = ("row", "column", "block")
+
+
+class Division(Base):
+    """The national 行政区划代码 table (county level and above): parsers/data/divisions.tsv."""
+
+    __tablename__ = "divisions"
+    __table_args__ = (
+        CheckConstraint("code ~ '^[0-9]{6}$'", name="code_digits"),
+        CheckConstraint(f"level IN {_sql_list(DIVISION_LEVELS)}", name="level"),
+        Index(None, "parent_code"),
+    )
+
+    code: Mapped[str] = mapped_column(_code(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text)
+    parent_code: Mapped[str | None] = mapped_column(_code())
+
+
+class TemplateLabel(Base):
+    """The official labels of the template's tables (parsers/template.py), per table format."""
+
+    __tablename__ = "template_labels"
+    __table_args__ = (
+        PrimaryKeyConstraint("table_id", "format", "kind", "id"),
+        CheckConstraint(f"kind IN {_sql_list(LABEL_KINDS)}", name="kind"),
+        CheckConstraint(f"format IN {_sql_list(TABLE_FORMATS)}", name="format"),
+    )
+
+    table_id: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    id: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(Text)
+    ord: Mapped[int] = mapped_column(Integer)  # position in the official table, from 1
+    # The label printed over it: a request row's group (三、本年度办理结果, (三)不予公开 …) or a table 二
+    # row's sub-table caption (第二十条第(一)项); NULL for none.
+    group_label: Mapped[str | None] = mapped_column(Text)
+
+
+def _attach_comments() -> None:
+    """The models carry the same COMMENT texts as the database (crawler/store/comments.py), so that the
+    migrated schema and the models agree on them too."""
+    for table in Base.metadata.tables.values():
+        table.comment = relation_comment(table.name)
+        for column in table.columns:
+            column.comment = column_comment(table.name, column.name)
+
+
+_attach_comments()

@@ -39,8 +39,9 @@ from crawler.store.models import (
     Report,
     ReportRequests,
     ReportSection,
+    StoredCellSource,
 )
-from parsers.model import Cell, Check, ParsedReport, RegionRef, Table, json_default
+from parsers.model import Cell, CellSource, Check, ParsedReport, RegionRef, Table, json_default
 from parsers.template import NA, NOT_APPLICABLE, SECTION_IDS, TABLE_IDS
 
 if TYPE_CHECKING:
@@ -345,6 +346,7 @@ class Repository:
                         {**tagged, **r} for r in table_rows
                     )
                 children.setdefault(CheckResult, []).extend({**tagged, **r} for r in rows.checks)
+                children.setdefault(StoredCellSource, []).extend({**tagged, **r} for r in rows.sources)
             for model, model_rows in children.items():
                 if model_rows:
                     # One executemany needs one set of keys: a column a row lacks is NULL (the 2019 and
@@ -508,7 +510,12 @@ class Repository:
         else:
             for key, value in values.items():
                 setattr(report, key, value)
-            child_models: tuple[Any, ...] = (ReportSection, CheckResult, *TABLE_MODELS.values())
+            child_models: tuple[Any, ...] = (
+                ReportSection,
+                CheckResult,
+                StoredCellSource,
+                *TABLE_MODELS.values(),
+            )
             for model in child_models:
                 session.execute(delete(model).where(model.report_id == report.id))
         report_id = report.id
@@ -522,6 +529,8 @@ class Repository:
                 session.execute(insert(TABLE_MODELS[table_id]), with_id(table_rows))
         if rows.checks:
             session.execute(insert(CheckResult), with_id(rows.checks))
+        if rows.sources:
+            session.execute(insert(StoredCellSource), with_id(rows.sources))
         return report_id
 
     def _report_values(
@@ -556,8 +565,9 @@ class Repository:
                 row.section_id: row.text
                 for row in session.scalars(select(ReportSection).where(ReportSection.report_id == report_id))
             }
+            sources = _read_sources(session, report_id)
             tables: dict[str, Table | None] = {
-                table_id: _read_table(session, table_id, report_id) for table_id in TABLE_IDS
+                table_id: _read_table(session, table_id, report_id, sources) for table_id in TABLE_IDS
             }
             checks = [
                 Check(row.check_id, row.ok, row.detail)
@@ -634,6 +644,7 @@ class _ReportRows:
     sections: list[dict[str, Any]]
     tables: dict[str, list[dict[str, Any]]]
     checks: list[dict[str, Any]]
+    sources: list[dict[str, Any]]  # cell_sources rows: cells whose parse recorded where they were read
 
 
 def _report_rows(parsed: ParsedReport) -> _ReportRows:
@@ -643,7 +654,7 @@ def _report_rows(parsed: ParsedReport) -> _ReportRows:
     unknown_tables = set(parsed.tables) - set(TABLE_IDS)
     if unknown_tables:
         raise StoreError(f"unknown table ids {sorted(unknown_tables)}")
-    return _ReportRows(sections, tables, _check_rows(parsed.checks))
+    return _ReportRows(sections, tables, _check_rows(parsed.checks), _source_rows(parsed.tables))
 
 
 def _failures_by_reason(run_id: int) -> Any:
@@ -771,13 +782,59 @@ def _check_rows(checks: Iterable[Check]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def _read_table(session: Session, table_id: str, report_id: int) -> Table | None:
+def _source_rows(tables: Mapping[str, Table | None]) -> list[dict[str, Any]]:
+    """A cell_sources row per cell with a recorded source (the tables were checked by _table_rows)."""
+    rows: list[dict[str, Any]] = []
+    for table_id in TABLE_IDS:
+        for row_id, cells in (tables.get(table_id) or {}).items():
+            for column_id, cell in cells.items():
+                source = cell.source
+                if source is None:
+                    continue
+                rows.append(
+                    {
+                        "table_id": table_id,
+                        "row_id": row_id,
+                        "column_id": column_id,
+                        "method": source.method,
+                        "page": source.page,
+                        "confidence": source.confidence,
+                        "low_confidence": source.low_confidence,
+                        "document_url": source.document,
+                    }
+                )
+    return rows
+
+
+_SourceKey = tuple[str, str, str]  # (table id, row id, column id)
+
+
+def _read_sources(session: Session, report_id: int) -> dict[_SourceKey, CellSource]:
+    return {
+        (row.table_id, row.row_id, row.column_id): CellSource(
+            method=row.method,
+            page=row.page,
+            confidence=row.confidence,
+            low_confidence=row.low_confidence,
+            document=row.document_url,
+        )
+        for row in session.scalars(select(StoredCellSource).where(StoredCellSource.report_id == report_id))
+    }
+
+
+def _read_table(
+    session: Session, table_id: str, report_id: int, sources: Mapping[_SourceKey, CellSource]
+) -> Table | None:
     model: Any = TABLE_MODELS[table_id]  # generated from the template: its columns are not static attributes
     key = TABLE_KEY_COLUMN[table_id]
     table: Table = {}
     for row in session.scalars(select(model).where(model.report_id == report_id)):
-        table[getattr(row, key)] = {
-            col_id: Cell(_read_value(getattr(row, col_id), raw), raw) for col_id, raw in row.raw.items()
+        row_id = getattr(row, key)
+        table[row_id] = {
+            col_id: Cell(
+                _read_value(getattr(row, col_id), raw), raw, sources.get((table_id, row_id, col_id))
+            )
+            for col_id, raw in row.raw.items()
         }
     # Tables are stored without a presence flag: no rows reads back as "table absent" (None).
     return table or None
