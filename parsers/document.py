@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, NamedTuple, cast
@@ -431,7 +432,6 @@ _CHROME_WIDGET_CHARS = 400  # a class that says "share"/"footer" on more text th
 # The page is parsed with lxml's plain HTML parser: the same libxml2 tree lxml.html builds, without
 # lxml.html's per-element class lookup in Python (a measurable share of the parse on every page).
 _HTML_PARSER = lxml.etree.HTMLParser()
-_STRING = lxml.etree.XPath("string()")  # what lxml.html's text_content() evaluates
 _CELL_TAGS = ("td", "th")
 _XML_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 
@@ -444,16 +444,17 @@ def _parse_html(text: str) -> Element:
     return root
 
 
-def _text_content(el: Element) -> str:
-    return str(_STRING(el))
-
-
-def _has_visible_chars(text: str, n: int) -> bool:
-    """Whether `text` has at least n characters that are not whitespace (_WS's, which are isspace()'s).
-    A container's text is the whole report: its head nearly always answers."""
-    if len(text) < n:
-        return False
-    return len("".join(text[: 8 * n].split())) >= n or len("".join(text.split())) >= n
+def _holds_visible_chars(el: Element, n: int) -> bool:
+    """Whether the element's text (XPath string(), what text_content() gives) has at least n characters that
+    are not whitespace (str.isspace()'s): counted over its text nodes as they come, stopping at n, instead of
+    building the whole text (a container's is the whole report)."""
+    count = 0
+    # An HTML tree's text is str (the stubs allow bytes for trees parsed from bytes without a decoder).
+    for chunk in cast(Iterator[str], el.itertext()):
+        count += len("".join(chunk.split()))
+        if count >= n:
+            return True
+    return False
 
 
 def _attr_has(el: Element, attr: str, value: str) -> bool:
@@ -483,7 +484,7 @@ def _is_chrome_element(el: Element) -> bool:
     if (
         (cls is not None or ident is not None)
         and _chrome_marker(f"{cls or ''} {ident or ''}")
-        and len(_WS.sub("", _text_content(el))) <= _CHROME_WIDGET_CHARS
+        and not _holds_visible_chars(el, _CHROME_WIDGET_CHARS + 1)
     ):
         return True
     style = el.get("style")
@@ -525,7 +526,7 @@ def _find_container(root: Element) -> Element:
             (n for n, (attr, value) in enumerate(containers[:found_rank]) if _attr_has(el, attr, value)),
             None,
         )
-        if rank is not None and _has_visible_chars(_text_content(el), 20):
+        if rank is not None and _holds_visible_chars(el, 20):
             found, found_rank = el, rank
             if rank == 0:
                 break

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
 
+import lxml.etree
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -208,6 +209,14 @@ def _plain_is_chrome(text: str) -> bool:
     return False
 
 
+_STRING_REF = lxml.etree.XPath("string()")
+
+
+def _plain_holds_visible_chars(el: lxml.etree._Element, n: int) -> bool:
+    """_holds_visible_chars by building the element's whole text."""
+    return len(_WS_REF.sub("", str(_STRING_REF(el)))) >= n
+
+
 def _plain_row_values(cells: Mapping[str, Cell] | None, cols: tuple[str, ...]) -> checks.Values:
     no_row: dict[str, Cell] = {}
     return checks._values((cells or no_row).get(col) for col in cols)
@@ -225,7 +234,7 @@ def general_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         (document, "_collapse_ws_cached", document._collapse_ws),
         (document, "_CHROME_ONLY", re.compile(r"(?s).*")),
         (document, "_is_chrome", _plain_is_chrome),
-        (document, "_has_visible_chars", lambda text, n: len(_WS_REF.sub("", text)) >= n),
+        (document, "_holds_visible_chars", _plain_holds_visible_chars),
         (tokens, "_text_tokens_cached", tokens._text_tokens),
         (tokens, "_row_tokens_cached", tokens._row_tokens),
         (tokens, "source_of", tokens.source_of.__wrapped__),
@@ -342,18 +351,42 @@ def test_chrome_prefilter_rejects_only_lines_the_token_test_rejects(
 WHITESPACE_MIX = ["\u3000", "\u00a0", " ", "\n", "\t", "\u2003", "\u200b", "字", "a"]
 
 
+def _element_of(pieces: list[str]) -> lxml.etree._Element:
+    """A <div> whose text is `pieces` joined: the first as its text, the others as children's texts and tails,
+    with a comment and a processing instruction between them (whose content is not text)."""
+    root = lxml.etree.Element("div")
+    root.text = pieces[0] if pieces else None
+    for n, piece in enumerate(pieces[1:]):
+        if n % 3 == 0:
+            child = lxml.etree.SubElement(root, "span")
+            child.text = piece
+        else:
+            if n % 3 == 1:
+                child = lxml.etree.Comment("字字字字字")
+            else:
+                child = lxml.etree.ProcessingInstruction("pi", "字字")
+            root.append(child)
+            child.tail = piece
+    return root
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.sampled_from(WHITESPACE_MIX), max_size=400))
-def test_visible_character_count_and_whitespace_collapse_agree_with_the_pattern(text: str) -> None:
-    assert document._has_visible_chars(text, 20) == (len(_WS_REF.sub("", text)) >= 20)
+@given(st.lists(st.text(st.sampled_from(WHITESPACE_MIX), max_size=60), max_size=12))
+def test_visible_character_count_and_whitespace_collapse_agree_with_the_pattern(pieces: list[str]) -> None:
+    el = _element_of(pieces)
+    text = "".join(pieces)
+    assert str(_STRING_REF(el)) == text
+    for n in (1, 20, 401):
+        assert document._holds_visible_chars(el, n) == (len(_WS_REF.sub("", text)) >= n)
     assert " ".join(text.split()) == _WS_REF.sub(" ", text).strip()
 
 
 def test_visible_characters_past_the_head_of_a_text_count() -> None:
-    late = "\u3000" * 500 + "字" * 19
-    assert not document._has_visible_chars(late, 20)
-    assert document._has_visible_chars(late + "a", 20)
-    assert document._has_visible_chars("字" * 20, 20) and not document._has_visible_chars(" 字" * 19, 20)
+    late = ["\u3000" * 500, "字" * 10, " ", "字" * 9]
+    assert not document._holds_visible_chars(_element_of(late), 20)
+    assert document._holds_visible_chars(_element_of([*late, "a"]), 20)
+    assert document._holds_visible_chars(_element_of(["字" * 20]), 20)
+    assert not document._holds_visible_chars(_element_of([" 字" * 19]), 20)
 
 
 def test_split_and_the_whitespace_pattern_agree_on_every_code_point() -> None:
