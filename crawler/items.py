@@ -34,6 +34,12 @@ class FetchedDocument:
     kind: FileKind = "html"
     file_name: str | None = None  # a file's own name (Content-Disposition, else link text), if it has one
     sha256: str = field(default="")
+    # A report page's companions, fetched before the page is handed on: the pictures in its body and the
+    # files it links, in page order, each a role "attachment" document of its own. The parse reads the
+    # tables a page lacks from them; the pipelines keep and store them after the page.
+    companions: list[FetchedDocument] = field(default_factory=list)
+    # Companions that could not be fetched, "URL: reason" (each is a recorded failure too).
+    companion_failures: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.sha256:

@@ -13,10 +13,12 @@ import datetime as dt
 import multiprocessing
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import parsers.report
+from parsers.companions import Companion, CompanionReading
 from parsers.document import decode_html
 from parsers.metadata import page_publish_date
 from parsers.model import ParsedReport
@@ -35,22 +37,34 @@ class ParseResult:
     parsed: ParsedReport
     page_date: dt.date | None  # the date the page itself shows (None for files, and pages showing none)
     seconds: float  # time spent parsing
+    # What became of each companion of a page, in the order given (parsers.companions).
+    companions: list[CompanionReading] = field(default_factory=list)
 
 
 def parse_fetched(
-    body: bytes, url: str, content_type: str | None, listing_date: dt.date | None, is_page: bool
+    body: bytes,
+    url: str,
+    content_type: str | None,
+    listing_date: dt.date | None,
+    is_page: bool,
+    companions: Sequence[Companion] = (),
 ) -> ParseResult:
     """The parse of a fetched document, the page's own publish date first (the listing's date stands in
-    for a page that shows none)."""
+    for a page that shows none); a page with companions takes what it lacks from them."""
     started = time.perf_counter()
     page_date = None
     if is_page:
         text, _encoding = decode_html(body, content_type)
         page_date = page_publish_date(text)
-    parsed = parsers.report.parse_report(
-        body, url=url, content_type=content_type, published=page_date or listing_date
-    )
-    return ParseResult(parsed, page_date, time.perf_counter() - started)
+    published = page_date or listing_date
+    readings: list[CompanionReading] = []
+    if companions:
+        parsed, readings = parsers.report.parse_with_companions(
+            body, url=url, content_type=content_type, published=published, companions=companions
+        )
+    else:
+        parsed = parsers.report.parse_report(body, url=url, content_type=content_type, published=published)
+    return ParseResult(parsed, page_date, time.perf_counter() - started, readings)
 
 
 def _ready() -> bool:
@@ -67,9 +81,17 @@ class ParserPool:
         self._executor.submit(_ready)
 
     def submit(
-        self, body: bytes, url: str, content_type: str | None, listing_date: dt.date | None, is_page: bool
+        self,
+        body: bytes,
+        url: str,
+        content_type: str | None,
+        listing_date: dt.date | None,
+        is_page: bool,
+        companions: Sequence[Companion] = (),
     ) -> Future[ParseResult]:
-        return self._executor.submit(parse_fetched, body, url, content_type, listing_date, is_page)
+        return self._executor.submit(
+            parse_fetched, body, url, content_type, listing_date, is_page, tuple(companions)
+        )
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

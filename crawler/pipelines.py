@@ -6,6 +6,8 @@ writes documents, versions, reports and failures through crawler.store.Repositor
 switches itself off when the setting XXGK_DATABASE is "off" (the raw files are still kept).
 
 Between pipelines a FetchedDocument travels inside a ProcessedDocument that collects what each stage adds.
+A report page's companions (the pictures and files fetched with it) travel inside the page's item, each in
+a ProcessedDocument of its own: kept, parsed with the page and stored after it as its attachments.
 FetchFailure items pass through to the database pipeline, which records them.
 """
 
@@ -18,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy import signals
@@ -29,6 +31,7 @@ from crawler import failures
 from crawler.failures import FetchFailure
 from crawler.incremental import RefetchPolicy
 from crawler.items import FetchedDocument
+from parsers.companions import Companion
 from parsers.model import ParsedReport
 
 log = logging.getLogger(__name__)
@@ -45,10 +48,18 @@ class ProcessedDocument:
     parsed: ParsedReport | None = None
     # Stages that went wrong record a failure here and let the item go on: the raw bytes are already kept.
     failure: FetchFailure | None = None
+    # A report page's companions (doc.companions), in the same order.
+    companions: list[ProcessedDocument] = field(default_factory=list)
+
+    def documents(self) -> list[ProcessedDocument]:
+        """The page, then its companions: what is kept and stored for this item."""
+        return [self, *self.companions]
 
 
 def _processed(item: Any) -> Any:
-    return ProcessedDocument(item) if isinstance(item, FetchedDocument) else item
+    if isinstance(item, FetchedDocument):
+        return ProcessedDocument(item, companions=[ProcessedDocument(c) for c in item.companions])
+    return item
 
 
 class RawStorePipeline:
@@ -75,6 +86,11 @@ class RawStorePipeline:
         return asyncio.to_thread(self._keep, item)
 
     def _keep(self, item: ProcessedDocument) -> ProcessedDocument:
+        for document in item.documents():
+            self._keep_one(document)
+        return item
+
+    def _keep_one(self, item: ProcessedDocument) -> None:
         doc = item.doc
         try:
             sha256, item.raw_path = self.store.put(doc.body)
@@ -83,10 +99,9 @@ class RawStorePipeline:
                 doc.region_code, doc.url, failures.RAW_STORE, f"{type(exc).__name__}: {exc}"
             )
             log.error("could not keep the raw bytes of %s: %s", doc.url, exc)
-            return item
+            return
         if sha256 != doc.sha256:
             raise AssertionError(f"raw store hashed {doc.url} to {sha256}, the item says {doc.sha256}")
-        return item
 
 
 # Attachments that may be the report itself (attachment-only reports publish the text as a file).
@@ -94,17 +109,19 @@ REPORT_FILE_KINDS = frozenset({"pdf", "doc", "docx", "wps"})
 
 
 class ParsePipeline:
-    """Parses report pages (role "report", kind "html") and files that may be the report itself (PDF, DOC,
-    DOCX, WPS: attachments, or a listing link straight to the file). A file's parse is kept only when it
-    reads as a report (sections or tables found): a 解读 or a form attached to a report is not one, and is
-    no failure either. A page's own publish date (meta or visible date block) is read here too, into
-    `doc.page_date`.
+    """Parses report pages (role "report", kind "html") with their companions, and files that may be the
+    report itself (PDF, DOC, DOCX, WPS: a listing link straight to the file, or an attachment handed on
+    alone). A page reads the tables it lacks from its companions (parsers.companions); a companion file
+    that is the same report as its page is stored without a report of its own (no organ-year twice), one
+    that reads as another report keeps that report. A file's parse is kept only when it reads as a report
+    (sections or tables found): a 解读 or a form attached to a report is not one, and is no failure either.
+    A page's own publish date (meta or visible date block) is read here too, into `doc.page_date`.
 
     During a crawl the parsing runs in worker processes (crawler/parsework.py, XXGK_PARSE_WORKERS); outside
     one, or with 0 workers, in place. A page whose bytes are the stored current version, already parsed by
-    this parser version, is not parsed again (the spider's RefetchPolicy knows, once the database pipeline
-    has told it what is stored). A page parsing as "not a report" is recorded as the failure
-    `not a report`; the document is still stored.
+    this parser version, with companions all unchanged too, is not parsed again (the spider's RefetchPolicy
+    knows, once the database pipeline has told it what is stored). A page parsing as "not a report" is
+    recorded as the failure `not a report`; the document is still stored.
     """
 
     def __init__(self, crawler: Crawler | None = None) -> None:
@@ -141,35 +158,40 @@ class ParsePipeline:
         if not (is_page or doc.kind in REPORT_FILE_KINDS):
             return item
         policy = getattr(self.crawler.spider, "refetch_policy", None) if self.crawler else None
-        if isinstance(policy, RefetchPolicy) and policy.unchanged_and_parsed(doc.url, doc.sha256):
+        if isinstance(policy, RefetchPolicy) and _unchanged_and_parsed(policy, item):
             self._inc("parse/skipped_unchanged")
             return item
+        companions = [Companion(c.doc.url, c.doc.body, c.doc.content_type) for c in item.companions]
         if self.pool is not None and not self._pool_broken:
-            return self._parse_in_worker(item, is_page)
+            return self._parse_in_worker(item, is_page, companions)
         from crawler.parsework import parse_fetched
 
         try:
-            result = parse_fetched(doc.body, doc.final_url, doc.content_type, doc.listing_date, is_page)
+            result = parse_fetched(
+                doc.body, doc.final_url, doc.content_type, doc.listing_date, is_page, companions
+            )
         except Exception as exc:  # the parser's contract says it never raises; keep the crawl going anyway
             return self._crashed(item, exc)
         return self._parsed(item, is_page, result)
 
-    async def _parse_in_worker(self, item: ProcessedDocument, is_page: bool) -> ProcessedDocument:
+    async def _parse_in_worker(
+        self, item: ProcessedDocument, is_page: bool, companions: list[Companion]
+    ) -> ProcessedDocument:
         from concurrent.futures.process import BrokenProcessPool
 
         from crawler.parsework import parse_fetched
 
         doc = item.doc
+        args = (doc.body, doc.final_url, doc.content_type, doc.listing_date, is_page, companions)
         try:
-            future = self.pool.submit(doc.body, doc.final_url, doc.content_type, doc.listing_date, is_page)
-            result = await asyncio.wrap_future(future)
+            result = await asyncio.wrap_future(self.pool.submit(*args))
         except BrokenProcessPool as exc:
             # A worker died (killed, out of memory): parse here from now on, and this one too.
             log.error("the parser workers died (%s): parsing in the crawler process from now on", exc)
             self._pool_broken = True
             self._inc("parse/workers_broken")
             try:
-                result = parse_fetched(doc.body, doc.final_url, doc.content_type, doc.listing_date, is_page)
+                result = parse_fetched(*args)
             except Exception as crash:
                 return self._crashed(item, crash)
         except Exception as exc:
@@ -189,6 +211,13 @@ class ParsePipeline:
         item.parsed = result.parsed
         self._inc("parse/parsed")
         self._inc("parse/seconds", result.seconds)
+        for companion, reading in zip(item.companions, result.companions, strict=True):
+            # Only a companion that is another report keeps a report: one the page took its tables from, or
+            # a copy of the page's report, would count the same organ-year twice.
+            companion.parsed = reading.report if reading.use == "report" else None
+            self._inc(f"parse/companions/{reading.use}")
+        if doc.companion_failures:
+            result.parsed.warnings.extend(f"companion not fetched: {note}" for note in doc.companion_failures)
         if not is_page:
             parsed = result.parsed
             found = any(parsed.sections.values()) or any(t is not None for t in parsed.tables.values())
@@ -214,6 +243,18 @@ class ParsePipeline:
         stats = self.crawler.stats if self.crawler else None
         if stats is not None:
             stats.inc_value(key, count)
+
+
+def _unchanged_and_parsed(policy: RefetchPolicy, item: ProcessedDocument) -> bool:
+    """The page is its stored version, parsed by this parser version, and so is every companion (bytes
+    unchanged): parsing again would read the same."""
+    if not policy.unchanged_and_parsed(item.doc.url, item.doc.sha256):
+        return False
+    for companion in item.companions:
+        known = policy.known.get(companion.doc.url)
+        if known is None or known.sha256 != companion.doc.sha256:
+            return False
+    return True
 
 
 class BatchWriter:
@@ -342,26 +383,30 @@ class DatabasePipeline:
     def process_item(self, item: Any) -> Any:
         """The item, or (with the writer thread) a coroutine the engine awaits that returns it."""
         if isinstance(item, FetchFailure):
-            return self._store(item, item)
+            return self._store(item, [item])
         item = _processed(item)
         if not isinstance(item, ProcessedDocument):
             return item
-        if item.failure is not None:
-            self.stats.inc_value(f"failures/{item.failure.reason}")
-        if self.repo is None or item.raw_path is None:
-            if item.failure is not None:
-                self._record(item.failure)
-            return item
-        return self._store(item, item)
+        kept: list[FetchFailure | ProcessedDocument] = []
+        for document in item.documents():  # a page first, then its companions
+            if document.failure is not None:
+                self.stats.inc_value(f"failures/{document.failure.reason}")
+            if self.repo is None or document.raw_path is None:
+                if document.failure is not None:
+                    self._record(document.failure)
+                continue
+            kept.append(document)
+        return self._store(item, kept) if kept else item
 
-    def _store(self, item: Any, entry: FetchFailure | ProcessedDocument) -> Any:
+    def _store(self, item: Any, entries: list[FetchFailure | ProcessedDocument]) -> Any:
         if self._writer is None:
-            self._count(self._write_batch([entry])[0])
+            self._count([key for keys in self._write_batch(entries) for key in keys])
             return item
-        return self._stored_later(item, self._writer.submit(entry))
+        return self._stored_later(item, [self._writer.submit(entry) for entry in entries])
 
-    async def _stored_later(self, item: Any, written: Future[list[str]]) -> Any:
-        self._count(await asyncio.wrap_future(written))
+    async def _stored_later(self, item: Any, written: list[Future[list[str]]]) -> Any:
+        for future in written:
+            self._count(await asyncio.wrap_future(future))
         return item
 
     def _count(self, keys: list[str]) -> None:

@@ -2,7 +2,9 @@
 
 bytes -> type sniffing -> document (HTML / plain text; PDF, DOCX, DOC/WPS, images: parsers.readers) ->
 script -> metadata -> sections -> tables -> format -> legacy figures (pre-2019 reports) -> checks.
-Never raises: whatever goes wrong becomes a warning on a ParsedReport that keeps what could be read.
+A report page read with its companions (the pictures in its body, the files it attaches) then takes what
+it lacks from them (parsers.companions). Never raises: whatever goes wrong becomes a warning on a
+ParsedReport that keeps what could be read.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from parsers import metadata, sections
 from parsers.checks import run_checks
+from parsers.companions import Companion, CompanionReading, complete
 from parsers.document import Document, DocumentType, load, sniff_type
 from parsers.legacy import legacy_checks, read_legacy
 from parsers.model import ParsedReport
@@ -127,8 +130,44 @@ def parse_report(
     url: str | None = None,
     content_type: str | None = None,
     published: dt.date | str | None = None,
+    companions: Sequence[Companion] = (),
 ) -> ParsedReport:
-    """Parse one report document (HTML in any charset, text, PDF, DOCX, DOC/WPS, image). Never raises."""
+    """Parse one report document (HTML in any charset, text, PDF, DOCX, DOC/WPS, image). Never raises.
+    `companions`: the pictures in a page's body and the files it links, in page order; the tables the page
+    lacks are read from them (see parse_with_companions)."""
+    if companions:
+        return parse_with_companions(
+            data, url=url, content_type=content_type, published=published, companions=companions
+        )[0]
+    return _parse_one(data, url, content_type, published)
+
+
+def parse_with_companions(
+    data: bytes,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    published: dt.date | str | None = None,
+    companions: Sequence[Companion] = (),
+) -> tuple[ParsedReport, list[CompanionReading]]:
+    """The page's report completed from its companions, and what became of each companion: tables taken
+    from it, the page's copy, a report of its own, or nothing (parsers.companions). Never raises."""
+    report = _parse_one(data, url, content_type, published)
+
+    def parse_file(companion: Companion) -> ParsedReport:
+        return _parse_one(companion.data, companion.url, companion.content_type, report.publish_date)
+
+    try:
+        readings = complete(report, companions, parse_file)
+    except Exception as exc:  # complete() guards each companion; this is the last line of the contract
+        report.warnings.append(f"parser error: companions not read: {type(exc).__name__}: {exc}")
+        readings = [CompanionReading(c.url, "none") for c in companions]
+    return report, readings
+
+
+def _parse_one(
+    data: bytes, url: str | None, content_type: str | None, published: dt.date | str | None
+) -> ParsedReport:
     report = ParsedReport(sections=dict.fromkeys(SECTION_IDS), tables=dict.fromkeys(TABLE_IDS))
     try:
         report.publish_date = _as_date(published)

@@ -57,11 +57,11 @@ from crawler.sampleportal.challenges import (
 from crawler.sampleportal.chrome import PortalRequest, SiteSpec
 from crawler.sampleportal.chrome import Response as PortalResponse
 from crawler.sampleportal.families import trs_attachments, trs_classic
-from crawler.sampleportal.files import docx_bytes, pdf_bytes
 from tests.browser_crawl import BrowserCrawl, browser_crawled
 from tests.conftest import REPO_ROOT
 from tests.html_family_crawl import day, table_images
 from tests.pg_fixtures import PgServer
+from tests.test_crawl_e2e import rows
 
 RUISHU_SITE = "990118"
 BROKEN_SITE = "990120"
@@ -361,9 +361,8 @@ def test_ruishu_site_attachments_are_fetched_in_the_browser_context(ruishu_crawl
         assert entry is not None
         page = portal.report_url(RUISHU_SITE, report.doc_id)
         for path in trs_attachments.attachment_paths(site, entry):
-            lines = trs_attachments.attachment_lines(entry)
-            body = pdf_bytes(lines) if path.endswith(".pdf") else docx_bytes(lines)
-            expected[base + path] = (page, path.rsplit(".", 1)[1], sha(body))
+            kind = path.rsplit(".", 1)[1]
+            expected[base + path] = (page, kind, sha(site.report_document(report.doc_id, kind)))
         for url, (parent, kind) in table_images(page, report).items():
             expected[url] = (parent, kind, sha(served_body(portal, RUISHU_SITE, url.removeprefix(base))))
     files = sum(1 for _, kind, _ in expected.values() if kind in ("pdf", "docx"))
@@ -374,6 +373,11 @@ def test_ruishu_site_attachments_are_fetched_in_the_browser_context(ruishu_crawl
     for url in expected:
         assert (url.removeprefix(base), "browser", "pass") in gate
     assert ruishu_crawl.stats()["browser/downloads"] == files  # PDFs and DOCX arrive as downloads
+    # Each file is its page's report again (a PDF or Word edition): stored, but never as a second report.
+    on_files = (
+        "SELECT count(*) FROM reports r JOIN documents d ON d.id = r.document_id WHERE d.role <> 'report'"
+    )
+    assert rows(ruishu_crawl.engine, on_files) == [(0,)]
 
 
 @pytest.mark.postgres

@@ -24,12 +24,14 @@ from urllib.parse import urljoin
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from crawler import failures
 from crawler.links import LinkKind, classify_title
 from crawler.sampleportal import SamplePortal, SyntheticReport
-from crawler.sampleportal.chrome import PNG_1X1
+from crawler.sampleportal.chrome import PNG_1X1, Entry
+from crawler.sampleportal.families import boda_vsb as vsb
 from crawler.sampleportal.render import image_src
 from crawler.store import Repository
-from parsers.model import table_values
+from parsers.model import ParsedReport, table_values
 from parsers.template import request_rows
 from tests.conftest import REPO_ROOT
 from tests.pg_fixtures import PgServer
@@ -216,7 +218,7 @@ def test_table_rows_match_the_reports_with_tables(world: World, seeds_dir: Path)
     }
 
 
-def stored_reports(world: World) -> dict[str, int]:
+def stored_reports(world: World | CompanionWorld) -> dict[str, int]:
     return dict(
         rows(world.engine, "SELECT d.url, r.id FROM reports r JOIN documents d ON d.id = r.document_id")
     )
@@ -427,6 +429,240 @@ def test_recrawl_is_idempotent_and_a_revision_makes_a_new_version(world: World) 
         0
     ].raw_path
     assert (world.raw / old_raw).exists()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Companions: reports whose tables are in an attachment or in pictures (990105 Boda VSB, 990106 TRS 6-arg)
+# ---------------------------------------------------------------------------------------------------------
+
+ATTACHMENTS_SITE = "990105"  # attachment-only reports (PDF or DOCX) and PDF editions of full pages
+PICTURES_SITE = "990106"  # its first two 图片版 reports show real table pictures, the others placeholders
+TABLE_NUMBERS = {"active_disclosure": "二", "requests": "三", "review_litigation": "四"}
+
+
+@dataclass
+class CompanionWorld:
+    engine: Engine
+    url: str
+    portal: SamplePortal
+    done: subprocess.CompletedProcess[str]
+
+    def report_url(self, code: str, report: SyntheticReport) -> str:
+        return self.portal.report_url(code, report.doc_id)
+
+    def stored(self) -> dict[str, int]:
+        """URL of the document a report is stored on → report id."""
+        return stored_reports(self)
+
+    def load(self, url: str) -> ParsedReport:
+        with Repository(self.url) as repo:
+            return repo.load_report(self.stored()[url])
+
+
+@pytest.fixture(scope="module")
+def companion_world(
+    pg_server: PgServer,
+    pg_template: str,
+    sample_portal: SamplePortal,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[CompanionWorld]:
+    # No portal reset here: the module's `world` keeps a revision it made on 990101 until its teardown.
+    name = pg_server.new_name("companions")
+    url = pg_server.create_database(name, template=pg_template)
+    raw = tmp_path_factory.mktemp("companions") / "raw"
+    engine = create_engine(url)
+    try:
+        done = run_crawl(url, raw, sample_portal.port, f"region={ATTACHMENTS_SITE},{PICTURES_SITE}")
+        assert done.returncode == 0, done.stderr[-4000:]
+        yield CompanionWorld(engine, url, sample_portal, done)
+    finally:
+        engine.dispose()
+        pg_server.drop_database(name)
+
+
+def attachment_urls(world: CompanionWorld, report: SyntheticReport) -> list[str]:
+    site = world.portal.site(ATTACHMENTS_SITE)
+    entry = site.entry(report.doc_id)
+    assert entry is not None
+    return [world.portal.base_url(ATTACHMENTS_SITE) + f.path for f in vsb.attachments(entry)]
+
+
+def sources(parsed: ParsedReport) -> set[tuple[str | None, str | None]]:
+    """(method, document) of every stored table cell."""
+    return {
+        (None, None) if c.source is None else (c.source.method, c.source.document)
+        for t in parsed.tables.values() if t for cols in t.values() for c in cols.values()
+    }  # fmt: skip
+
+
+def test_each_report_is_stored_once_and_no_attachment_is_a_second_report(
+    companion_world: CompanionWorld,
+) -> None:
+    world = companion_world
+    sites = (ATTACHMENTS_SITE, PICTURES_SITE)
+    expected = {world.report_url(code, r) for code in sites for r in world.portal.site(code).reports}
+    assert len(expected) == 50
+    assert set(world.stored()) == expected  # every report on its page, none on an attachment
+    per_region = dict(rows(world.engine, "SELECT region_code, count(*) FROM reports GROUP BY 1"))
+    assert per_region == {ATTACHMENTS_SITE: 25, PICTURES_SITE: 25}
+    files = dict(
+        rows(world.engine, "SELECT kind, count(*) FROM documents WHERE role = 'attachment' GROUP BY 1")
+    )
+    # 990105: 5 attachment-only reports (3 PDF, 2 DOCX) and 5 PDF editions, its 图片版 pages' pictures;
+    # 990106: 4 PDF editions and its 图片版 pages' pictures.
+    pictures = sum(
+        3 for code in (ATTACHMENTS_SITE, PICTURES_SITE) for r in world.portal.site(code).reports
+        if r.layout == "absent" and not (code == ATTACHMENTS_SITE and vsb.attachment_only(entry_of(world, r)))
+    )  # fmt: skip
+    assert files == {"pdf": 3 + 5 + 4, "docx": 2, "image": pictures}
+    # The only failure: the withdrawn report Boda's column still lists (tests/test_family_boda_vsb.py).
+    failed = rows(world.engine, "SELECT region_code, reason FROM crawl_failures")
+    assert [tuple(f) for f in failed] == [(ATTACHMENTS_SITE, failures.DELETED_REFRESH)]
+    [run] = rows(world.engine, "SELECT * FROM crawl_runs")
+    # Tables from: 5 attachment-only files, 1 PDF edition of a 图片版 page, 2 × 3 real pictures.
+    assert (run.stats["parse/companions/tables"], run.stats["parse/companions/copy"]) == (5 + 1 + 2 * 3, 4)
+
+
+def entry_of(world: CompanionWorld, report: SyntheticReport) -> Entry:
+    entry = world.portal.site(report.region_code).entry(report.doc_id)
+    assert entry is not None
+    return entry
+
+
+def test_attachment_only_reports_hold_the_tables_of_their_file(companion_world: CompanionWorld) -> None:
+    world = companion_world
+    site = world.portal.site(ATTACHMENTS_SITE)
+    checked = 0
+    for report in site.reports:
+        entry = entry_of(world, report)
+        if not vsb.attachment_only(entry):
+            continue
+        [file_url] = attachment_urls(world, report)
+        [file] = vsb.attachments(entry)
+        parsed = world.load(world.report_url(ATTACHMENTS_SITE, report))
+        where = f"{report.doc_id} ({file.kind})"
+        assert {tid: table_values(t) for tid, t in parsed.tables.items() if t} == report.figures, where
+        assert (parsed.title, parsed.year, parsed.format) == (report.title, report.year, report.format), where
+        assert (parsed.publish_date, parsed.sign_date) == (report.publish_date, report.sign_date), where
+        assert [sid for sid, text in parsed.sections.items() if text is None] == [], where
+        failing = {c.id for c in parsed.checks if c.ok is False and c.id.startswith(TABLE_CHECK_PREFIXES)}
+        assert failing == set(report.failing_checks), where
+        method = f"{file.kind}-table"
+        assert f"tables 二, 三, 四 read from the attachment {file_url} ({method})" in parsed.warnings, where
+        assert sources(parsed) == {(method, file_url)}, where
+        checked += 1
+    assert checked == 5
+
+
+def test_pdf_editions_of_full_pages_are_copies_and_fill_a_picture_page(
+    companion_world: CompanionWorld,
+) -> None:
+    world = companion_world
+    site = world.portal.site(ATTACHMENTS_SITE)
+    editions = [
+        r for r in site.reports
+        if vsb.attachments(entry_of(world, r)) and not vsb.attachment_only(entry_of(world, r))
+    ]  # fmt: skip
+    assert [r.layout for r in editions].count("absent") == 1
+    for report in editions:
+        [pdf_url] = attachment_urls(world, report)
+        parsed = world.load(world.report_url(ATTACHMENTS_SITE, report))
+        assert {tid: table_values(t) for tid, t in parsed.tables.items() if t} == report.figures
+        if report.layout == "absent":  # the pictures are placeholders: the PDF edition has the tables
+            assert sources(parsed) == {("pdf-table", pdf_url)}
+        else:  # the page's own tables; the PDF is its copy
+            assert {doc for _method, doc in sources(parsed)} == {None}
+            assert not any(pdf_url in w for w in parsed.warnings)
+
+
+def test_real_table_pictures_are_read_by_ocr_into_the_report(companion_world: CompanionWorld) -> None:
+    world = companion_world
+    site = world.portal.site(PICTURES_SITE)
+    assert len(site.table_picture_ids) == 2
+    for doc_id in site.table_picture_ids:
+        report = site.report(doc_id)
+        page = world.report_url(PICTURES_SITE, report)
+        parsed = world.load(page)
+        where = f"{doc_id} ({report.format})"
+        assert {tid: table_values(t) for tid, t in parsed.tables.items() if t} == report.figures, where
+        assert parsed.format == report.format, where
+        for n, (tid, number) in enumerate(TABLE_NUMBERS.items(), start=1):
+            picture = urljoin(page, image_src(report.publish_date, doc_id, n))
+            assert f"table {number} read from the image {picture} (ocr)" in parsed.warnings, where
+            table = parsed.tables[tid]
+            assert table is not None
+            for cols in table.values():
+                for cell in cols.values():
+                    assert cell.source is not None
+                    assert (cell.source.method, cell.source.page, cell.source.document) == (
+                        "ocr",
+                        None,
+                        picture,
+                    )
+        assert not any(w.startswith("tables missing") for w in parsed.warnings), where
+
+
+def test_cell_sources_rows_name_the_companion_each_value_was_read_from(
+    companion_world: CompanionWorld,
+) -> None:
+    world = companion_world
+    stored = world.stored()
+    found = rows(
+        world.engine,
+        "SELECT d.url, s.table_id, s.method, s.document_url, count(*) AS cells, "
+        "count(s.page) AS paged, count(s.confidence) AS scored, bool_or(s.low_confidence) AS low "
+        "FROM cell_sources s JOIN reports r ON r.id = s.report_id JOIN documents d ON d.id = r.document_id "
+        "GROUP BY 1, 2, 3, 4",
+    )
+    by_page = {(r.url, r.table_id): r for r in found}
+    assert len(by_page) == len(found)  # one method and one document per stored table
+    expected: dict[tuple[str, str], tuple[str, str | None]] = {}
+    attachments, pictures = world.portal.site(ATTACHMENTS_SITE), world.portal.site(PICTURES_SITE)
+    for report in attachments.reports:
+        entry = entry_of(world, report)
+        page = world.report_url(ATTACHMENTS_SITE, report)
+        files = vsb.attachments(entry)
+        from_file = vsb.attachment_only(entry) or (files and report.layout == "absent")
+        for tid in TABLE_NUMBERS:
+            if from_file:
+                expected[(page, tid)] = (f"{files[0].kind}-table", attachment_urls(world, report)[0])
+            elif report.layout != "absent":
+                expected[(page, tid)] = ("text" if "text" in report.layout else report.layout, None)
+    for doc_id in pictures.table_picture_ids:
+        report = pictures.report(doc_id)
+        page = world.report_url(PICTURES_SITE, report)
+        for n, tid in enumerate(TABLE_NUMBERS, start=1):
+            expected[(page, tid)] = ("ocr", urljoin(page, image_src(report.publish_date, doc_id, n)))
+    got = {key: (r.method, r.document_url) for key, r in by_page.items()}
+    assert {key: got.get(key) for key in expected} == expected
+    # Only the tables read from a companion name a document; every other one is its page's own.
+    assert {key for key, (_method, doc) in got.items() if doc is not None} == {
+        key for key, (_method, doc) in expected.items() if doc is not None
+    }
+    for (url, _tid), r in by_page.items():
+        assert url in stored
+        if r.method == "pdf-table":  # PDF cells name their page
+            assert r.paged == r.cells
+        if r.method == "ocr":  # OCR cells their confidence; none is doubtful on these clean pictures
+            assert (r.scored, r.low) == (r.cells, False)
+
+
+def test_placeholder_pictures_leave_the_tables_missing_with_the_reason(
+    companion_world: CompanionWorld,
+) -> None:
+    world = companion_world
+    site = world.portal.site(PICTURES_SITE)
+    placeholders = [
+        r for r in site.reports if r.layout == "absent" and r.doc_id not in site.table_picture_ids
+    ]
+    assert placeholders
+    for report in placeholders:
+        page = world.report_url(PICTURES_SITE, report)
+        parsed = world.load(page)
+        assert parsed.tables == dict.fromkeys(TABLE_NUMBERS), report.doc_id
+        picture = urljoin(page, image_src(report.publish_date, report.doc_id, 1))
+        assert f"image {picture}: 1×1 px, too small to hold a table" in parsed.warnings
+        assert "tables missing: section 二 has no table (image?)" in parsed.warnings
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -219,7 +219,7 @@ def test_crawl_stores_every_report_page_with_its_dates(crawl: Crawl) -> None:
         url: (r.region_code, r.kind, r.listing_url, r.listing_date, r.page_date) for url, r in stored.items()
     } == expected
     # Every page is parsed as its report, attachment-only ones too (title and date are on the page; the
-    # figures are in the file, which is the attachments' business).
+    # figures are read from the file: tests/test_crawl_e2e.py).
     for report in site.reports:
         entry = site.entry(report.doc_id)
         assert entry is not None
@@ -239,7 +239,7 @@ def test_crawl_keeps_the_extensionless_attachments_and_table_images(crawl: Crawl
         page = base + vsb.detail_path(entry)
         for file in vsb.attachments(entry):
             expected[base + file.path] = (page, file.kind)
-            files[base + file.path] = (file.name, len(vsb.file_bytes(entry, file)))
+            files[base + file.path] = (file.name, len(vsb.file_bytes(site, entry, file)))
         if not vsb.attachment_only(entry):
             expected.update(table_images(page, report))
     assert sorted(kind for _, kind in expected.values() if kind != "image") == ["docx"] * 2 + ["pdf"] * 8

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import urllib.error
@@ -12,10 +13,16 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from PIL import Image
 
-from crawler.sampleportal import SamplePortal
+from crawler.sampleportal import SamplePortal, render
+from crawler.sampleportal.chrome import PNG_1X1, Entry
+from crawler.sampleportal.documents import report_docx, report_pdf
+from crawler.sampleportal.families import boda_vsb as vsb
 from crawler.sampleportal.families import hanweb_jpage as hanweb
-from crawler.sampleportal.sites import PAGES_PER_SITE, REPORTS_PER_SITE
+from crawler.sampleportal.generator import TABLE_SECTIONS
+from crawler.sampleportal.sites import PAGES_PER_SITE, REPORTS_PER_SITE, Site
+from crawler.sampleportal.table_images import table_png
 
 GENERATED_ITEMS = REPORTS_PER_SITE + PAGES_PER_SITE  # 29: pages of 10, 10, 9
 _ITEM = re.compile(
@@ -122,6 +129,49 @@ def test_table_images_answer_png(portal: SamplePortal) -> None:
     for src in sources:
         reply = fetch(url.rsplit("/", 1)[0] + "/" + src)
         assert (reply.status, reply.headers["Content-Type"], reply.body[:4]) == (200, "image/png", b"\x89PNG")
+
+
+def test_a_few_table_images_are_real_pictures_of_their_tables(portal: SamplePortal) -> None:
+    site = portal.site("990106")
+    absent = [r for r in site.reports if r.layout == "absent"]
+    assert site.table_picture_ids == [r.doc_id for r in absent[:2]] and len(absent) > 2
+    base = portal.report_url("990106", absent[0].doc_id).rsplit("/", 1)[0] + "/"
+    for report in absent:
+        for n, table_id in enumerate(TABLE_SECTIONS, start=1):
+            url = base + render.image_src(report.publish_date, report.doc_id, n).removeprefix("./")
+            reply = fetch(url)
+            assert (reply.status, reply.headers["Content-Type"]) == (200, "image/png")
+            if report.doc_id in site.table_picture_ids:
+                # The table drawn from the report's figures, the same bytes every time.
+                assert reply.body == table_png(render.table_grid(report, table_id)) == fetch(url).body
+                with Image.open(io.BytesIO(reply.body)) as picture:
+                    assert min(picture.size) > 300, url  # 150 dpi: a table, not an icon
+            else:
+                assert reply.body == PNG_1X1
+    # Every other site keeps the placeholders.
+    assert all(not portal.site(code).table_picture_ids for code in portal.codes if code != "990106")
+
+
+def test_attachment_only_reports_serve_the_report_as_a_stable_file(portal: SamplePortal) -> None:
+    site = portal.site("990105")
+    base = portal.base_url("990105")
+    only = [r for r in site.reports if vsb.attachment_only(_entry(site, r.doc_id))]
+    assert len(only) == 5
+    for report in only:
+        page = fetch(portal.report_url("990105", report.doc_id)).body.decode()
+        assert "详见附件" in page and "<table" not in page
+        [file] = vsb.attachments(_entry(site, report.doc_id))
+        reply = fetch(base + file.path)
+        assert reply.status == 200
+        made = report_pdf(report) if file.kind == "pdf" else report_docx(report)
+        assert reply.body == made == fetch(base + file.path).body  # deterministic: no timestamps
+        assert reply.body.startswith(b"%PDF" if file.kind == "pdf" else b"PK\x03\x04")
+
+
+def _entry(site: Site, doc_id: int) -> Entry:
+    entry = site.entry(doc_id)
+    assert entry is not None
+    return entry
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,6 +30,9 @@ class SiteSpec:
     # A WAF in front of the whole site (sampleportal/challenges.py): "ruishu", "jiasule", "ruishu_broken".
     challenge: str | None = None
     reports: int | None = None  # generated reports on the site; None: sites.REPORTS_PER_SITE (bench: more)
+    # How many of its 图片版 reports (the first, by document id) show their tables as real pictures that OCR
+    # can read; the others show a 1×1 placeholder. Few on purpose: OCR costs seconds per picture.
+    table_pictures: int = 0
 
     @property
     def site_id_code(self) -> str:
@@ -158,11 +161,8 @@ def _png_1x1() -> bytes:
     )
 
 
-PNG_1X1 = _png_1x1()  # what a table image (图片版) answers: the crawler sees a real image
-
-
-def image_response() -> Response:
-    return Response(200, PNG_1X1, "image/png")
+# A table image (图片版) of most reports: the crawler sees a real image, OCR reads nothing in it.
+PNG_1X1 = _png_1x1()
 
 
 def detail_response(

@@ -313,7 +313,8 @@ def _other_text(report: SyntheticReport, rng: random.Random) -> list[str]:
     ]
 
 
-def _grid(report: SyntheticReport, table_id: str) -> Grid:
+def table_grid(report: SyntheticReport, table_id: str) -> Grid:
+    """One of the report's tables as the official template lays it out, from the report's figures."""
     values = report.figures[table_id]
     if table_id == "active_disclosure":
         return active_grid(report.format, values)
@@ -372,7 +373,7 @@ def report_body(report: SyntheticReport) -> str:
             src = image_src(report.publish_date, report.doc_id, n)
             sections[section_id] = [f'<p style="text-align:center;"><img src="{src}" width="600"/></p>']
         else:
-            sections[section_id] = table_blocks(report.layout, _grid(report, section_id), rng)
+            sections[section_id] = table_blocks(report.layout, table_grid(report, section_id), rng)
 
     for spec in SECTIONS:
         out.append(_heading(report, spec.id, rng))

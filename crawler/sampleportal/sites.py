@@ -10,23 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import html
 import threading
+from collections.abc import Callable, Hashable
 from functools import partial
 from pathlib import Path
 from typing import Final
 
-from . import challenges, home
+from . import challenges, home, render
 from .chrome import (
+    PNG_1X1,
     Entry,
     PortalRequest,
     Response,
     SiteSpec,
     html_response,
-    image_response,
     not_found,
     publish_time,
 )
 from .families import FAMILIES, PortalFamily, family
-from .generator import SyntheticPage, SyntheticReport, generate_pages, generate_reports
+from .generator import TABLE_SECTIONS, SyntheticPage, SyntheticReport, generate_pages, generate_reports
 
 # Every family module's sites, by region code.
 SITE_SPECS: Final[tuple[SiteSpec, ...]] = tuple(
@@ -98,6 +99,9 @@ class Site:
         )
         # The WAF in front of the site, if its spec names one: it sees every request first.
         self.gate = challenges.gate_for(spec)
+        # Pictures and documents drawn from a report, by what they were drawn from: drawing takes a
+        # tenth of a second or more, and crawls ask for the same ones again.
+        self._drawn: dict[Hashable, bytes] = {}
 
     @property
     def code(self) -> str:
@@ -192,6 +196,46 @@ class Site:
         """Listing pages in crawl order (Hanweb: the column page, then data-proxy URLs to POST)."""
         return self.family.listing_urls(self, base_url)
 
+    # -- pictures and documents drawn from reports -----------------------------------------------
+
+    @property
+    def table_picture_ids(self) -> list[int]:
+        """The 图片版 reports whose table images are real pictures of their tables (SiteSpec.table_pictures):
+        the first ones by document id; every other table image is a 1×1 placeholder."""
+        absent = [r.doc_id for r in self._reports if r.layout == "absent"]
+        return absent[: self.spec.table_pictures]
+
+    def table_image(self, path: str) -> bytes:
+        """The PNG a table image path answers: a picture of the table it stands for, or the placeholder."""
+        name = path.rsplit("/", 1)[-1]
+        for report in self.reports:
+            if report.doc_id not in self.table_picture_ids:
+                continue
+            for n, table_id in enumerate(TABLE_SECTIONS, start=1):
+                if render.image_src(report.publish_date, report.doc_id, n).rsplit("/", 1)[-1] == name:
+                    return self.drawn(
+                        ("picture", report.doc_id, report.revision, table_id), _picture(report, table_id)
+                    )
+        return PNG_1X1
+
+    def report_document(self, doc_id: int, kind: str) -> bytes:
+        """The report as a file ("pdf" or "docx"): its full text and tables, as attachments carry it."""
+        from .documents import report_docx, report_pdf
+
+        report = self.report(doc_id)
+        make = {"pdf": report_pdf, "docx": report_docx}[kind]
+        return self.drawn(("document", doc_id, report.revision, kind), lambda: make(report))
+
+    def drawn(self, key: Hashable, make: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            found = self._drawn.get(key)
+        if found is None:
+            # Drawn outside the lock: other requests go on meanwhile (a rare double draw is harmless).
+            found = make()
+            with self._lock:
+                self._drawn[key] = found
+        return found
+
     # -- changes ----------------------------------------------------------------------------
 
     def _known(self, doc_id: int) -> None:
@@ -233,7 +277,8 @@ class Site:
     def handle(self, request: PortalRequest) -> Response:
         method, path = request.method, request.path
         if path.endswith(".png") and "/W0" in path and method in ("GET", "HEAD"):
-            return image_response()  # the pictures standing in for tables (图片版)
+            # The pictures standing in for tables (图片版).
+            return Response(200, self.table_image(path), "image/png")
         if path == "/" and method in ("GET", "HEAD"):
             return self._home()
         response = self.family.handle(self, request)
@@ -248,3 +293,12 @@ class Site:
 
     def _home(self) -> Response:
         return html_response(self.spec, home.home_page(self))
+
+
+def _picture(report: SyntheticReport, table_id: str) -> Callable[[], bytes]:
+    def draw() -> bytes:
+        from .table_images import table_png  # Pillow: only when a picture is drawn
+
+        return table_png(render.table_grid(report, table_id))
+
+    return draw

@@ -16,7 +16,11 @@ Caveats
     fetched again (counted: incremental/skipped_known), or a failure with its reason (crawler/failures.py).
     A region without a listing URL, or whose family has no adapter yet, is refused at start with a message
     saying what to add. Links titled 解读/图解/一图读懂 are skipped and counted. Report pages' attachments
-    (files in the body or the 附件 block, images in the body) are fetched and stored as role "attachment".
+    (files in the body or the 附件 block, images in the body) are the page's companions: fetched one after
+    the other before the page is handed on, they travel inside the page's item (FetchedDocument.companions),
+    so that the parse reads the tables a page lacks from them (parsers.companions) and each is stored as a
+    role "attachment" document of the page. A companion that cannot be fetched is a recorded failure and a
+    note on the page (its parse goes on without it).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,7 +59,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler import failures
-from crawler.attachments import find_attachments, identify
+from crawler.attachments import AttachmentLink, find_attachments, identify
 from crawler.browser import release_page
 from crawler.failures import ChallengeFailedError, FetchFailure
 from crawler.families import FamilyAdapter, ListingError, NoAdapterError, adapter_for
@@ -88,6 +93,14 @@ SAMPLE_PORTAL_SETTINGS: dict[str, Any] = {
     "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
 }
+
+
+@dataclass
+class CompanionChain:
+    """A report page waiting for its companions: fetched one at a time, the page item last."""
+
+    page: FetchedDocument
+    pending: list[AttachmentLink]
 
 
 class RegionSelectionError(UsageError):
@@ -304,9 +317,9 @@ class ReportsSpider(scrapy.Spider):
             return
         # A plain-text page counts as a page ("html"): the parser reads both. Its own publish date is read
         # with the parse (crawler/parsework.py), off the reactor.
-        yield self._document(response, kind="html", encoding=encoding)
-        if sniffed == "html":
-            yield from self._attachment_requests(response, text)
+        page = self._document(response, kind="html", encoding=encoding)
+        links = self._companion_links(response, text) if sniffed == "html" else []
+        yield self._next_companion(response.meta, CompanionChain(page, links))
 
     def _follow_stub(self, response: Response, target: str) -> Iterator[Any]:
         meta = response.meta
@@ -333,33 +346,43 @@ class ReportsSpider(scrapy.Spider):
             return True
         return self.adapters[region_code].is_listing_url(url)
 
-    def _attachment_requests(self, response: Response, text: str) -> Iterator[scrapy.Request]:
-        meta = response.meta
+    def _companion_links(self, response: Response, text: str) -> list[AttachmentLink]:
+        """The page's attachments not yet requested in this crawl (a file linked by two reports is fetched
+        once, for the first). They are fetched whether stored or not: the page's parse needs them."""
+        links = []
         for link in find_attachments(text, response.url):
             self._inc(f"attachments/found/{link.source}")
             if link.url in self.requested:
                 continue
             self.requested.add(link.url)
-            if self.refetch_policy.fetch_reason(link.url, meta["listing_date"]) is None:
-                self._inc("incremental/skipped_known")
-                continue
-            yield scrapy.Request(
-                link.url,
-                callback=self.parse_attachment,
-                errback=self.on_error,
-                dont_filter=True,
-                meta=self._meta(
-                    meta["region_code"],
-                    kind="attachment",
-                    link_url=link.url,
-                    parent_url=meta["link_url"],
-                    listing_url=meta["listing_url"],
-                    listing_title=link.text,
-                    listing_date=meta["listing_date"],
-                ),
-            )
+            links.append(link)
+        return links
 
-    def parse_attachment(self, response: Response) -> Iterator[FetchedDocument]:
+    def _next_companion(
+        self, meta: Mapping[str, Any], chain: CompanionChain
+    ) -> scrapy.Request | FetchedDocument:
+        """The request for the page's next companion, or the page (companions and all) when none is left."""
+        if not chain.pending:
+            return chain.page
+        link = chain.pending.pop(0)
+        return scrapy.Request(
+            link.url,
+            callback=self.parse_attachment,
+            errback=self.on_companion_error,
+            dont_filter=True,
+            meta=self._meta(
+                meta["region_code"],
+                kind="attachment",
+                link_url=link.url,
+                parent_url=chain.page.url,
+                listing_url=meta["listing_url"],
+                listing_title=link.text,
+                listing_date=meta["listing_date"],
+                companion_chain=chain,
+            ),
+        )
+
+    def parse_attachment(self, response: Response) -> Iterator[scrapy.Request | FetchedDocument]:
         meta = response.meta
         content_type = _header(response, b"Content-Type")
         kind, name = identify(
@@ -370,7 +393,18 @@ class ReportsSpider(scrapy.Spider):
             body=response.body,
         )
         self._inc(f"attachments/fetched/{kind}")
-        yield self._document(response, kind=kind, file_name=name, role="attachment")
+        chain: CompanionChain = meta["companion_chain"]
+        chain.page.companions.append(self._document(response, kind=kind, file_name=name, role="attachment"))
+        yield self._next_companion(meta, chain)
+
+    def on_companion_error(self, failure: Failure) -> Iterator[Any]:
+        """A companion not fetched: its failure is recorded, the page notes it and goes on without it."""
+        recorded = self._fetch_failure(failure)
+        yield recorded
+        request = failure.request  # type: ignore[attr-defined]
+        chain: CompanionChain = request.meta["companion_chain"]
+        chain.page.companion_failures.append(f"{recorded.url}: {recorded.reason}")
+        yield self._next_companion(request.meta, chain)
 
     def _document(self, response: Response, **fields: Any) -> FetchedDocument:
         meta = response.meta
@@ -398,12 +432,15 @@ class ReportsSpider(scrapy.Spider):
         return FetchFailure(meta["region_code"], meta["link_url"], reason, detail, meta.get("listing_url"))
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
+        yield self._fetch_failure(failure)
+
+    def _fetch_failure(self, failure: Failure) -> FetchFailure:
         request = failure.request  # type: ignore[attr-defined]
         release_page(request)  # a browser page the failed request still holds (crawler/browser.py)
         reason, detail = describe_failure(failure)
         self._inc(f"failures/{reason}")
         log.warning("%s fetching %s (%s): %s", reason, request.url, request.meta.get("kind", "?"), detail)
-        yield FetchFailure(
+        return FetchFailure(
             request.meta.get("region_code"),
             request.meta.get("link_url") or request.url,
             reason,

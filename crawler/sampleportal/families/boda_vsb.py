@@ -10,7 +10,8 @@ article metas; the visible block says 发布时间 in the Chinese date form.
 Attachments are served by `/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=…&wbfileid=…`:
 no extension, `Content-Type: application/octet-stream`; the name is in `Content-Disposition`, as raw GBK bytes
 (PDFs) or RFC 5987 `filename*=` (DOCX). Some reports are attachment-only: the page body only points at the
-file. The column also still lists a withdrawn report whose page refreshes to the column.
+file, which holds the whole report, text and tables; some full pages attach the same report as a PDF.
+The column also still lists a withdrawn report whose page refreshes to the column.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from ..chrome import (
     not_found,
     top_bar,
 )
-from ..files import docx_bytes, pdf_bytes
 from .html_shared import WITHDRAWN_ID, bare_head, column_entries, refresh_page, tools
 
 if TYPE_CHECKING:
@@ -214,9 +214,9 @@ def _content_disposition(file: Attachment) -> str:
     return f"attachment; filename*=UTF-8''{quote(file.name)}"
 
 
-def file_bytes(entry: Entry, file: Attachment) -> bytes:
-    lines = [entry.title, entry.source, f"发布日期：{entry.listing_date.isoformat()}"]
-    return pdf_bytes(lines) if file.kind == "pdf" else docx_bytes(lines)
+def file_bytes(site: Site, entry: Entry, file: Attachment) -> bytes:
+    """The report itself as a PDF or DOCX: its full text and tables (sampleportal/documents.py)."""
+    return site.report_document(entry.doc_id, file.kind)
 
 
 def download(site: Site, query: str) -> Response:
@@ -232,7 +232,7 @@ def download(site: Site, query: str) -> Response:
         if file.file_id == int(file_id):
             return Response(
                 200,
-                file_bytes(entry, file),
+                file_bytes(site, entry, file),
                 "application/octet-stream",
                 (("Content-Disposition", _content_disposition(file)),),
             )

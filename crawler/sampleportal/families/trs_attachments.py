@@ -2,9 +2,10 @@
 attachment names), for the sites behind 瑞数 (sampleportal/challenges.py).
 
 The column and its pager are trs_classic's (`index.htm`, `index_1.htm`, … and `createPageHTML`); each
-report page adds a 附件 block linking `./YYYYMM/P0{YYYYMMDD}{id}.pdf` — a PDF copy of the report — and, for
-every fourth report, a `.docx` too. TRS serves them as static files: `Content-Type` only, no
-Content-Disposition. Behind 瑞数 the files need the cookies (and the browser) like every other path.
+report page adds a 附件 block linking `./YYYYMM/P0{YYYYMMDD}{id}.pdf` — the report's PDF edition, its full
+text and tables (sampleportal/documents.py) — and, for every fourth report, a `.docx` edition too. TRS
+serves them as static files: `Content-Type` only, no Content-Disposition. Behind 瑞数 the files need the
+cookies (and the browser) like every other path.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from ..chrome import (
     site_metas,
     top_bar,
 )
-from ..files import docx_bytes, pdf_bytes
 from . import trs_classic
 
 if TYPE_CHECKING:
@@ -62,11 +62,6 @@ def attachment_names(site: Site, entry: Entry) -> list[str]:
 def attachment_paths(site: Site, entry: Entry) -> list[str]:
     directory = f"{trs_classic.COLUMN_DIR}{entry.listing_date:%Y%m}/"
     return [directory + name for name in attachment_names(site, entry)]
-
-
-def attachment_lines(entry: Entry) -> list[str]:
-    """What a copy shows: the title and where it comes from."""
-    return [entry.title, entry.source, f"{entry.listing_date:%Y年%m月%d日}"]
 
 
 def detail_page(site: Site, entry: Entry) -> str:
@@ -123,5 +118,5 @@ def _attachment(site: Site, doc_id: int, path: str) -> Response:
     if entry is None or path not in attachment_paths(site, entry):
         return not_found()
     if path.endswith(".pdf"):
-        return Response(200, pdf_bytes(attachment_lines(entry)), PDF_TYPE)
-    return Response(200, docx_bytes(attachment_lines(entry)), DOCX_TYPE)
+        return Response(200, site.report_document(doc_id, "pdf"), PDF_TYPE)
+    return Response(200, site.report_document(doc_id, "docx"), DOCX_TYPE)

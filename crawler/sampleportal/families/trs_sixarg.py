@@ -4,6 +4,8 @@ Column `/zwgk/zfxxgkndbg/list.shtml`, later pages `list_2.shtml`, `list_3.shtml`
 `createPageHTML('page_div', TOTAL_PAGES, CURRENT, 'list', 'shtml', TOTAL_RECORDS)` with CURRENT 1-based;
 details `/zwgk/zfxxgkndbg/YYYYMM/tYYYYMMDD_N.shtml` with every article meta, the visible 发布时间 block and
 the body in `#zoomcon`. Some reports link their PDF edition (`./P0….pdf`, served as application/pdf).
+The site's first two 图片版 reports show their tables as real pictures (SiteSpec.table_pictures): the
+sample portal's table images that OCR reads.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from ..sites import Site
 
 FAMILY = "trs_classic_6"  # the portal module's own key; the registry row names the adapter `trs_classic`
-SITES = (SiteSpec("990106", "样本乙市", "127.0.0.16", FAMILY),)
+SITES = (SiteSpec("990106", "样本乙市", "127.0.0.16", FAMILY, table_pictures=2),)
 COLUMN_DIR = "/zwgk/zfxxgkndbg/"
 PER_PAGE = 10
 _LISTING = re.compile(r"^/zwgk/zfxxgkndbg/list(?:_(\d+))?\.shtml$")
