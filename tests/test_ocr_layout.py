@@ -257,3 +257,20 @@ def test_text_no_table_cell_can_hold_is_blanked_and_flagged() -> None:
     ]
     assert confs[1][1] == confs[2][1] == confs[2][2] == layout.SUSPECT
     assert confs[0] == [0.99] * 4 and confs[3] == [0.99] * 4
+
+
+def test_a_lone_character_among_values_is_flagged_under_a_column_of_headers() -> None:
+    rows = [
+        ["行政复议", "行政复议", "行政诉讼", "行政诉讼"],
+        ["结果维持", "总计", "结果维持", "总计"],
+        ["中", "3", "0", "3"],  # the first value of table 四 smudged and read as 中
+        ["规章", "0", "3", "7"],  # a short row label among values is a label
+        ["3.其他", "0", "0", "0"],  # and so is a numbered one
+    ]
+    confs: list[list[float | None]] = [[0.99] * 4 for _ in rows]
+    layout.flag_suspects(rows, confs)
+    assert rows[2] == ["", "3", "0", "3"] and confs[2] == [layout.SUSPECT, 0.99, 0.99, 0.99]
+    assert rows[3:] == [["规章", "0", "3", "7"], ["3.其他", "0", "0", "0"]]
+    assert confs[3:] == [[0.99] * 4] * 2
+    assert rows[0] == ["行政复议", "行政复议", "行政诉讼", "行政诉讼"]
+    assert rows[1] == ["结果维持", "总计", "结果维持", "总计"]

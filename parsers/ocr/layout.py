@@ -1,8 +1,10 @@
 """Text boxes + ruling lattices -> the blocks every reader produces: a Grid per table, Lines for the rest.
 
-Two passes around recognition. `plan` decides what to recognise: every detected text box, cut along
-the cells of a ruled table when it straddles a rule, plus any cell that holds ink but no detected box
-(a lone "1" or "/" the detector missed is read from the whole cell rather than silently lost).
+Two passes around recognition. `plan` decides what to recognise from detected text boxes: every box,
+cut along the cells of a ruled table when it straddles a rule, plus any cell that holds ink but no
+detected box (a lone "1" or "/" the detector missed is read from the whole cell rather than silently
+lost). The image reader plans ruled cells from their ink instead (parsers.ocr.cells, no detector) and
+uses `plan` for the detected text outside them; both give the same Pieces.
 `assemble` puts the readings back: a ruled table becomes a Grid with merged cells expanded (a merged
 cell's text fills every slot it covers, as `document.expand_table` does for HTML), each cell with the
 weakest confidence of its pieces; boxes outside ruled tables become Lines, except runs of rows whose
@@ -224,30 +226,39 @@ def _cell_text(words: Sequence[Word], th: float) -> tuple[str, float | None]:
     return text, min(w.confidence for w in words)
 
 
-def _suspect(text: str, in_value_column: bool) -> bool:
+def _suspect(text: str, in_value_column: bool, in_value_row: bool = False) -> bool:
     if not text or looks_like_value(text):
         return False
     if not _CJK.search(text):
         return True
     # In a column of values: one lone character, or a few mixing digits and CJK ("了2"), is a misread
-    # value; a short header such as 总计 or 其他 is not.
-    short = len(text) == 1 or (len(text) <= _SHORT_TEXT and any(ch.isdigit() for ch in text))
-    return in_value_column and short
+    # value; a short header such as 总计 or 其他 is not. In a row of values only the lone character: a
+    # numbered label as short as 3.其他 starts such a row.
+    if len(text) == 1:
+        return in_value_column or in_value_row
+    return in_value_column and len(text) <= _SHORT_TEXT and any(ch.isdigit() for ch in text)
+
+
+def _mostly_values(texts: Sequence[str]) -> bool:
+    filled = [t for t in texts if t]
+    # Text without CJK is a value, read or misread: it counts towards a run of values.
+    values = sum(1 for t in filled if looks_like_value(t) or not _CJK.search(t))
+    return bool(filled) and values >= _VALUE_COLUMN * len(filled)
 
 
 def flag_suspects(rows: list[list[str]], confs: list[list[float | None]]) -> None:
     """Cells whose text cannot be right where it stands (see SUSPECT) become blank with the capped
     confidence: a misread value must stay in its value slot, flagged, and not pass for a row label
-    (the table readers take a non-value at the start of a row for a label)."""
+    (the table readers take a non-value at the start of a row for a label). A cell stands among values
+    when its column holds mostly values, or its row does: the first value of table 四 sits under three
+    rows of headers, and a smudge read there as 中 would otherwise pass for the row's label."""
     width = max((len(r) for r in rows), default=0)
+    value_rows = [_mostly_values(row) for row in rows]
     for c in range(width):
-        filled = [r[c] for r in rows if c < len(r) and r[c]]
-        # Text without CJK is a value, read or misread: it counts towards a column of values.
-        values = sum(1 for t in filled if looks_like_value(t) or not _CJK.search(t))
-        value_column = bool(filled) and values >= _VALUE_COLUMN * len(filled)
+        value_column = _mostly_values([r[c] for r in rows if c < len(r)])
         for r, row in enumerate(rows):
             conf = confs[r][c]
-            if c < len(row) and conf is not None and _suspect(row[c], value_column):
+            if c < len(row) and conf is not None and _suspect(row[c], value_column, value_rows[r]):
                 rows[r][c] = ""
                 confs[r][c] = min(conf, SUSPECT)
 

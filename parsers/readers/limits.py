@@ -1,9 +1,10 @@
 """Bounds every document reader works within: input size, pages, pixels, archive sizes, time.
 
-Attachments come from hundreds of portals; some are broken, some hostile (zip bombs, pages of
-20,000 × 20,000 pixels), some make converters hang. A reader checks what it can before reading
-(declared sizes, page counts), stops between pages once its time is up, and runs external converters
-through `run_with_timeout`, which kills the converter's whole process group when time runs out.
+Attachments come from hundreds of portals; some are broken, some hostile (zip bombs, Flate bombs in
+PDF streams, pages of 20,000 × 20,000 pixels), some make converters hang. A reader checks what it can
+before reading (declared sizes, page counts), caps what it inflates (parsers.readers.pdf_inflate for
+PDF streams), stops between pages once its time is up, and runs external converters through
+`run_with_timeout`, which kills the converter's whole process group when time runs out.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from typing import Final
 MAX_BYTES: Final[int] = 64 * 1024 * 1024  # a report attachment is a few MB; scans rarely pass 30 MB
 MAX_PAGES: Final[int] = 200  # the longest annual reports run to about 60 pages
 MAX_PIXELS: Final[int] = 40_000_000  # one page image: A4 at 600 dpi is 35 million
-MAX_UNCOMPRESSED: Final[int] = 256 * 1024 * 1024  # all members of an OOXML zip together
+# Decompressed bytes of one document: all members of an OOXML zip, all streams pdfminer inflates.
+MAX_UNCOMPRESSED: Final[int] = 256 * 1024 * 1024
+# One PDF stream inflated: page contents are KBs, an embedded full CJK font 10–30 MB.
+MAX_STREAM_BYTES: Final[int] = 64 * 1024 * 1024
 MAX_RATIO: Final[int] = 200  # uncompressed / compressed for one zip member; XML compresses ~10–30×
 MAX_ZIP_MEMBERS: Final[int] = 5000
 MAX_PAGE_CHARS: Final[int] = 60_000  # characters on one PDF page (a dense A4 page holds ~3,000)
@@ -35,6 +39,7 @@ class ReaderLimits:
     max_pages: int = MAX_PAGES
     max_pixels: int = MAX_PIXELS
     max_uncompressed: int = MAX_UNCOMPRESSED
+    max_stream_bytes: int = MAX_STREAM_BYTES
     max_ratio: int = MAX_RATIO
     max_zip_members: int = MAX_ZIP_MEMBERS
     max_page_chars: int = MAX_PAGE_CHARS

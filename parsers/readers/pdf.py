@@ -7,7 +7,8 @@ Across pages: page numbers and running headers are dropped, a table continued on
 its repeated header removed and its cut row rejoined, and paragraphs run on over the break. A page
 with no text layer is a scan: it is rendered and handed to the OCR reader.
 
-Never raises: encrypted, damaged and oversized files give an empty Document with the reason.
+Never raises: encrypted, damaged and oversized files give an empty Document with the reason, and so
+does a decompression bomb: every stream pdfminer inflates is capped (parsers.readers.pdf_inflate).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from parsers.blocks import Block, Grid, Line
 from parsers.document import Document
 from parsers.readers.limits import DEFAULT_LIMITS, Deadline, ReaderLimits
+from parsers.readers.pdf_inflate import InflateLimit, inflate_cap
 from parsers.readers.pdf_layout import (
     Glyph,
     Run,
@@ -222,6 +224,8 @@ def _read(pdf: Any, limits: ReaderLimits, warnings: list[str]) -> Document:
             break
         try:
             read.append(_read_page(page, number, limits, warnings))
+        except InflateLimit:
+            raise
         except Exception as exc:  # one damaged page must not lose the others
             warnings.append(f"PDF page {number} unreadable: {type(exc).__name__}: {exc}")
         finally:
@@ -251,12 +255,15 @@ def read_pdf(
     if len(data) > limits.max_bytes:
         return _failure(f"PDF too large: {len(data)} bytes (limit {limits.max_bytes})")
     warnings: list[str] = []
-    try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            return _read(pdf, limits, warnings)
-    except PdfminerException as exc:
-        return _failure(_open_error(exc))
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        return _failure(_open_error(exc))
-    except Exception as exc:  # pdfminer raises assorted errors on damaged files
-        return _failure(f"corrupt PDF (truncated or damaged): {type(exc).__name__}: {exc}")
+    with inflate_cap(limits.max_stream_bytes, limits.max_uncompressed) as budget:
+        try:
+            with pdfplumber.open(io.BytesIO(data)) as pdf:
+                doc = _read(pdf, limits, warnings)
+        except PdfminerException as exc:
+            doc = _failure(_open_error(exc))
+        except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+            doc = _failure(_open_error(exc))
+        except Exception as exc:  # pdfminer raises assorted errors on damaged files
+            doc = _failure(f"corrupt PDF (truncated or damaged): {type(exc).__name__}: {exc}")
+    # A refused stream refuses the document, however pdfminer passed the refusal on (or swallowed it).
+    return _failure(budget.refused) if budget.refused is not None else doc
