@@ -119,9 +119,11 @@ class ParsePipeline:
 
     During a crawl the parsing runs in worker processes (crawler/parsework.py, XXGK_PARSE_WORKERS); outside
     one, or with 0 workers, in place. A page whose bytes are the stored current version, already parsed by
-    this parser version, with companions all unchanged too, is not parsed again (the spider's RefetchPolicy
-    knows, once the database pipeline has told it what is stored). A page parsing as "not a report" is
-    recorded as the failure `not a report`; the document is still stored.
+    this parser version from the companions stored now, with every companion fetched unchanged too, is not
+    parsed again (the spider's RefetchPolicy knows, once the database pipeline has told it what is stored:
+    Repository.known_documents). A companion that could not be fetched this time is no reason to parse
+    again: the page, unchanged, still links it, and the stored report was read from it. A page parsing as
+    "not a report" is recorded as the failure `not a report`; the document is still stored.
     """
 
     def __init__(self, crawler: Crawler | None = None) -> None:
@@ -246,8 +248,10 @@ class ParsePipeline:
 
 
 def _unchanged_and_parsed(policy: RefetchPolicy, item: ProcessedDocument) -> bool:
-    """The page is its stored version, parsed by this parser version, and so is every companion (bytes
-    unchanged): parsing again would read the same."""
+    """The page is its stored version, parsed by this parser version from the companions stored now, and
+    every companion fetched is stored with these bytes: parsing again would read the same. (The store
+    gives a page no parser version when its report was not read from the companions as stored, e.g. one it
+    could not fetch then is stored now: that brings a parse, not a skip.)"""
     if not policy.unchanged_and_parsed(item.doc.url, item.doc.sha256):
         return False
     for companion in item.companions:
@@ -320,6 +324,13 @@ class DatabasePipeline:
     GIL), a report page is written before the attachments its request led to, and the documents that
     queue up while a batch is written go in the next one, in one transaction (Repository.save_many;
     one by one when a batch fails). Stats are counted back on the reactor thread.
+
+    A page's report is written when its page version, the parser version or the companion versions its
+    parse read (reports.companions) differ from the stored report's: a corrected PDF attached to an
+    unchanged page rewrites the page's report; an unchanged page with unchanged companions rewrites
+    nothing. The page is written before its companions, so the decision rests on what the parse read, not
+    on the companions' SavedDocument status (which compares with the last stored version, not with the
+    report's reading, and is known only after the page is written).
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -458,8 +469,9 @@ class DatabasePipeline:
         try:
             saved = self.repo.save_document(self.run_id, doc, item.raw_path)
             counted = [f"documents/{saved.status}"]
-            # save_report skips a version already stored by this parser version, so an unchanged page
-            # costs nothing, while a page first stored before it could be parsed gets its report now.
+            # save_report skips a version already stored by this parser version from the same companion
+            # versions, so an unchanged page costs nothing, a page first stored before it could be parsed
+            # gets its report now, and a revised attachment of an unchanged page rewrites its report.
             if item.parsed is not None and self.repo.save_report(saved, doc, item.parsed) is not None:
                 counted.append("reports/saved")
             return counted

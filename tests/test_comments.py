@@ -66,7 +66,7 @@ def test_every_table_view_and_column_has_a_bilingual_comment(pg_url: str) -> Non
         columns = conn.execute(
             "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public'"
         ).fetchone()
-    assert columns == (len(rows),) == (284,)
+    assert columns == (len(rows),) == (285,)
 
 
 def test_value_columns_name_the_template_labels(pg_url: str) -> None:

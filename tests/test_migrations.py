@@ -76,9 +76,9 @@ def _head() -> str:
 
 def test_single_linear_history_starting_at_0001() -> None:
     script = ScriptDirectory.from_config(alembic_config("postgresql://"))
-    assert script.get_heads() == ["0004"]
+    assert script.get_heads() == ["0005"]
     assert script.get_bases() == ["0001"]
-    assert [rev.revision for rev in script.walk_revisions()] == ["0004", "0003", "0002", "0001"]
+    assert [rev.revision for rev in script.walk_revisions()] == ["0005", "0004", "0003", "0002", "0001"]
     assert Path(script.dir) == MIGRATIONS_DIR
 
 

@@ -332,6 +332,9 @@ COLUMNS: Final[dict[str, dict[str, str]]] = {
         "warnings": "解析警告 — the parser's warnings (JSON array)",
         "legacy": "旧版数据 — headline figures of a pre-2019 report (JSON), NULL otherwise",
         "parser_version": "解析器版本 — the parser version that produced the row",
+        "companions": "解析所用附件 — the companions (attachments, pictures) of the page the parse read, as "
+        "a JSON object URL → sha256 of the version read (document_versions.sha256), null for one that "
+        "could not be fetched; NULL for reports stored before migration 0005",
     },
     "report_sections": {
         "section_id": "章节编号 — the contract section id: " + _SECTION_IDS_LISTED,

@@ -216,6 +216,10 @@ class Report(Base):
     legacy: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     parsed_at: Mapped[dt.datetime] = mapped_column(_tstz())
     parser_version: Mapped[str] = mapped_column(Text)
+    # What the parse read from the page's companions, URL → sha256, or null for one not fetched (migration
+    # 0005): a revised attachment of an unchanged page must bring its report to be rewritten. NULL: stored
+    # before 0005, compared as {}.
+    companions: Mapped[dict[str, str | None] | None] = mapped_column(JSONB)
 
 
 def _report_fk() -> MappedColumn[Any]:

@@ -181,25 +181,42 @@ class Repository:
         )
 
     def known_documents(self, region_codes: Iterable[str]) -> dict[str, KnownDocument]:
-        """URL → what incremental crawls need to know of it, for the documents of these regions."""
+        """URL → what incremental crawls need to know of it, for the documents of these regions.
+
+        `parsed_by` is the parser version of the stored report only when that report is a parse of what is
+        stored now: of the current version, and of the companions as stored (each it read stored at the
+        version it read, none it could not fetch stored since; a report from before migration 0005 only
+        for a page without stored attachments). Otherwise None: the page is parsed again when fetched, and
+        save_report rewrites the report if the companions now read differ from the recorded ones."""
         codes = list(region_codes)
+        current_parse = Report.version_id == Document.current_version_id
         stmt = (
             select(
                 Document.url,
                 DocumentVersion.sha256,
                 Document.listing_date,
                 Document.last_seen_at,
-                case((Report.version_id == Document.current_version_id, Report.parser_version)),
+                case((current_parse, Report.parser_version)),
+                case((current_parse, Report.companions)),
+                Document.parent_url,
             )
             .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
             .outerjoin(Report, Report.document_id == Document.id)
             .where(Document.region_code.in_(codes))
         )
         with self._sessions() as session:
-            return {
-                url: KnownDocument(url, sha256, listing_date, last_seen, parsed_by)
-                for url, sha256, listing_date, last_seen, parsed_by in session.execute(stmt)
-            }
+            found = list(session.execute(stmt))
+        current = {url: sha256 for url, sha256, *_ in found}
+        stored_companions: dict[str, dict[str, str]] = {}
+        for url, sha256, *_, parent_url in found:
+            if parent_url is not None:
+                stored_companions.setdefault(parent_url, {})[url] = sha256
+        known: dict[str, KnownDocument] = {}
+        for url, sha256, listing_date, last_seen, parsed_by, read, _ in found:
+            if parsed_by is not None and not _read_from_stored(read, stored_companions.get(url, {}), current):
+                parsed_by = None
+            known[url] = KnownDocument(url, sha256, listing_date, last_seen, parsed_by)
+        return known
 
     def record_failure(
         self, run_id: int | None, region_code: str | None, url: str, reason: str, detail: str
@@ -467,11 +484,13 @@ class Repository:
     def save_report(
         self, saved: SavedDocument, doc: FetchedDocument, parsed: ParsedReport, *, force: bool = False
     ) -> int | None:
-        """Store the parse of the document's current version, replacing any earlier parse of it.
+        """Store the parse of the document's current version with its companions (`doc.companions`, the
+        files and pictures the parse was given), replacing any earlier parse of it.
 
         Returns the report id, or None when nothing was written: this version is already stored from the
-        same parser version (pass force=True to rewrite it anyway). Raises StoreError, writing nothing, when
-        `parsed` is off the contract (an unknown section, row or column id, a value of the wrong type).
+        same parser version and the same companion versions (pass force=True to rewrite it anyway). Raises
+        StoreError, writing nothing, when `parsed` is off the contract (an unknown section, row or column
+        id, a value of the wrong type).
         """
         rows = _report_rows(parsed)
         with self._transaction() as session:
@@ -500,6 +519,8 @@ class Repository:
             and not force
             and report.version_id == saved.version_id
             and report.parser_version == self.parser_version
+            # A revised, new or vanished companion of an unchanged page changes what the parse read.
+            and (report.companions or {}) == companions_read(doc)
         ):
             return None
         values = self._report_values(saved, doc, parsed)
@@ -553,6 +574,7 @@ class Repository:
             "legacy": None if parsed.legacy is None else json_safe(parsed.legacy),
             "parsed_at": _now(),
             "parser_version": self.parser_version,
+            "companions": companions_read(doc),
         }
 
     def load_report(self, report_id: int) -> ParsedReport:
@@ -655,6 +677,32 @@ def _report_rows(parsed: ParsedReport) -> _ReportRows:
     if unknown_tables:
         raise StoreError(f"unknown table ids {sorted(unknown_tables)}")
     return _ReportRows(sections, tables, _check_rows(parsed.checks), _source_rows(parsed.tables))
+
+
+def companions_read(doc: FetchedDocument) -> dict[str, str | None]:
+    """What a page's parse read from its companions (reports.companions): URL → sha256 of each companion
+    given to it, and URL → None for each the page links that could not be fetched (`companion_failures`,
+    "URL: reason" as the spider notes them)."""
+    read: dict[str, str | None] = {companion.url: companion.sha256 for companion in doc.companions}
+    for note in doc.companion_failures:
+        read.setdefault(note.split(": ", 1)[0], None)
+    return read
+
+
+def _read_from_stored(
+    read: Mapping[str, str | None] | None, stored: Mapping[str, str], current: Mapping[str, str]
+) -> bool:
+    """Whether a report that read the companions `read` is a parse of what the store holds now (`current`:
+    URL → sha256 of the current version): each companion it read is stored at that version (or not at all:
+    no evidence), and none it missed (None) is stored now. `read` None: stored before migration 0005, so
+    only a page without stored attachments (`stored`: URL → sha256 of those under the page) is known to
+    be read from them all."""
+    if read is None:
+        return not stored
+    return all(
+        url not in current if sha256 is None else current.get(url, sha256) == sha256
+        for url, sha256 in read.items()
+    )
 
 
 def _failures_by_reason(run_id: int) -> Any:
