@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import lxml.html
 
-from .render import Grid, TCell, active_grid, requests_grid, review_grid
+from .render import Grid, active_grid, place, requests_grid, review_grid
 
 if TYPE_CHECKING:
     from .generator import SyntheticReport
@@ -72,23 +72,6 @@ def body_items(report: SyntheticReport) -> list[Item]:
             Para(el.text_content().strip(), align, "text-indent" in style, el.find("strong") is not None)
         )
     return items
-
-
-def place(grid: Grid) -> tuple[list[tuple[TCell, int, int]], int, int]:
-    """Each merged cell at its top-left slot, as a browser lays out rowspan/colspan: (cells, rows, cols)."""
-    taken: set[tuple[int, int]] = set()
-    placed: list[tuple[TCell, int, int]] = []
-    width = 0
-    for r, row in enumerate(grid):
-        c = 0
-        for cell in row:
-            while (r, c) in taken:
-                c += 1
-            placed.append((cell, r, c))
-            taken.update((r + dr, c + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
-            c += cell.colspan
-            width = max(width, c)
-    return placed, len(grid), width
 
 
 # ---------------------------------------------------------------------------------------------

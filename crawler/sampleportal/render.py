@@ -14,7 +14,7 @@ import html
 import random
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from parsers.template import (
     ACTIVE_DISCLOSURE,
@@ -81,6 +81,32 @@ class TCell:
 
 
 Grid = list[list[TCell]]
+
+
+class Placed(NamedTuple):
+    cell: TCell
+    row: int
+    col: int
+
+
+def place(grid: Grid) -> tuple[list[Placed], int, int]:
+    """Each merged cell at its top-left slot, as a browser lays out rowspan/colspan: (cells, rows, cols).
+
+    The PDF, DOCX and picture renderers of the sample portal all draw a grid from these slots."""
+    taken: set[tuple[int, int]] = set()
+    placed: list[Placed] = []
+    width = 0
+    for r, row in enumerate(grid):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            placed.append(Placed(cell, r, c))
+            taken.update((r + dr, c + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
+            c += cell.colspan
+            width = max(width, c)
+    return placed, len(grid), width
+
 
 _ACTIVE_WIDTH = 4  # label column + at most three value columns
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .render import Grid, TCell
+from .render import Grid, Placed, place
 
 # Debian fonts-noto-cjk; fonts-wqy-zenhei as a fallback (both installed by .ci/run).
 FONT_CANDIDATES: Final[tuple[tuple[str, str], ...]] = (
@@ -52,32 +51,6 @@ def font(size_px: int) -> ImageFont.FreeTypeFont:
 
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
-
-
-@dataclass(frozen=True)
-class Placed:
-    cell: TCell
-    row: int
-    col: int
-
-
-def place(grid: Grid) -> tuple[list[Placed], int, int]:
-    """Each merged cell at its top-left slot, as a browser lays out rowspan/colspan: (cells, rows, cols)."""
-    taken: set[tuple[int, int]] = set()
-    placed: list[Placed] = []
-    width = 0
-    for r, row in enumerate(grid):
-        c = 0
-        for cell in row:
-            while (r, c) in taken:
-                c += 1
-            placed.append(Placed(cell, r, c))
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    taken.add((r + dr, c + dc))
-            c += cell.colspan
-            width = max(width, c)
-    return placed, len(grid), width
 
 
 def _wrap(text: str, face: ImageFont.FreeTypeFont, width: float) -> list[str]:
