@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     crawl.add_argument("--sample", action="store_true", help="every sample region")
     crawl.add_argument("--no-db", action="store_true", help="keep raw files only, write nothing to Postgres")
     crawl.add_argument(
+        "--refetch",
+        action="store_true",
+        help="fetch every report again, stored or not (a full refresh; the spider's -a refetch=1)",
+    )
+    crawl.add_argument(
         "-s",
         dest="settings",
         action="append",
@@ -167,6 +172,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     spider_args = {"region": args.region} if args.region else {}
     if args.sample:
         spider_args["sample"] = "1"
+    if args.refetch:
+        spider_args["refetch"] = "1"
     return 0 if run_crawl(spider_args, overrides) else 1
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
+
+import pytest
 
 from tests.conftest import REPO_ROOT
 
@@ -37,3 +40,16 @@ def test_help_names_the_analyst_commands() -> None:
     assert "--format {csv,parquet}" in export.stdout
     for option in ("--region REGION", "--year YEAR", "--out OUT"):
         assert option in export.stdout
+
+
+def test_crawl_refetch_asks_the_spider_for_a_full_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.__main__ as cli
+
+    calls: list[tuple[dict[str, str], dict[str, Any]]] = []
+    monkeypatch.setattr(
+        cli, "run_crawl", lambda spider_args, overrides: calls.append((spider_args, overrides)) or True
+    )
+    assert cli.main(["crawl", "990101", "--refetch", "--no-db"]) == 0
+    assert cli.main(["crawl", "990101", "--no-db"]) == 0
+    assert [args for args, _ in calls] == [{"region": "990101", "refetch": "1"}, {"region": "990101"}]
+    assert all(overrides["XXGK_DATABASE"] == "off" for _, overrides in calls)
