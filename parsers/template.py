@@ -221,13 +221,7 @@ REQUEST_ROWS: Final[tuple[RequestRowSpec, ...]] = (
     ),
     RequestRowSpec("denied_state_secret", "1.属于国家秘密", "(三)不予公开"),
     RequestRowSpec("denied_prohibited_by_law", "2.其他法律行政法规禁止公开", "(三)不予公开"),
-    RequestRowSpec(
-        "denied_three_safeties",
-        '3.危及"三安全一稳定"',
-        "(三)不予公开",
-        # OCR of 图片版 tables drops the one-stroke 一 between two characters.
-        ("3.危及三安全一稳定", "3.危及三安全稳定"),
-    ),
+    RequestRowSpec("denied_three_safeties", '3.危及"三安全一稳定"', "(三)不予公开", ("3.危及三安全一稳定",)),
     RequestRowSpec("denied_third_party_rights", "4.保护第三方合法权益", "(三)不予公开"),
     RequestRowSpec("denied_internal_affairs", "5.属于三类内部事务信息", "(三)不予公开"),
     RequestRowSpec("denied_process_info", "6.属于四类过程性信息", "(三)不予公开"),
