@@ -17,6 +17,7 @@ import pytest
 from pdfminer import pdftypes
 from pdfminer.pdftypes import LITERALS_FLATE_DECODE, LITERALS_RUNLENGTH_DECODE, PDFStream
 
+from crawler.sampleportal.files import pdf_file
 from parsers.readers.limits import MAX_STREAM_BYTES, ReaderLimits
 from parsers.readers.pdf import read_pdf
 from parsers.readers.pdf_inflate import InflateLimit, inflate_cap
@@ -64,16 +65,7 @@ def pdf_with_contents(streams: list[tuple[bytes, str]]) -> bytes:
         objects.append(
             b"<< /Length %d /Filter /%s >>\nstream\n" % (len(raw), name.encode()) + raw + b"\nendstream"
         )
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def test_the_bomb_builder_makes_what_it_says() -> None:
