@@ -138,29 +138,6 @@ def test_grid_expands_merged_cells_and_keeps_weakest_confidence() -> None:
     ]
 
 
-def test_box_straddling_a_rule_is_cut_into_one_piece_per_cell() -> None:
-    lat = _lattice()
-    # "12 7": the detector ran two cells' numbers together across the rule at x = 450.
-    straddling = TextBox(400, 160, 500, 190)
-    # A box whose detector margin pokes 6 px past its cell's rule belongs to its cell only.
-    overhang = TextBox(560, 160, 606, 190)
-    pieces = layout.plan([straddling, overhang], [lat], None, TH)
-    assert [(p.table, p.span) for p in pieces] == [(0, 6), (0, 7), (0, 7)]
-    assert pieces[0].box.x1 <= 450 and pieces[1].box.x0 >= 450
-    assert all(not p.rescue for p in pieces)
-
-
-def test_cells_with_ink_but_no_box_are_read_whole() -> None:
-    lat = _lattice()
-    ink = np.zeros((300, 800), dtype=np.uint8)
-    ink[165:185, 520:524] = 1  # a "1" the detector missed, in span 7
-    ink[215:217, 375:377] = 1  # a speck of dust in span 10: not a glyph
-    pieces = layout.plan([], [lat], ink, TH)
-    assert [(p.span, p.rescue) for p in pieces] == [(7, True)]
-    box = pieces[0].box
-    assert box.x0 <= 520 and box.x1 >= 524 and box.y0 <= 165 and box.y1 >= 185
-
-
 def test_assemble_orders_lines_and_tables_top_to_bottom() -> None:
     lat = _lattice()
     pieces = [

@@ -13,7 +13,6 @@ boxes stand in aligned columns, which become a Grid with columns found from the 
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 import statistics
@@ -21,12 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-import numpy as np
-
 from parsers.blocks import Block, Grid, Line
 from parsers.normalize import normalize_text
 from parsers.ocr.engine import TextBox
-from parsers.ocr.ruling import Lattice, Mask, Span
+from parsers.ocr.ruling import Lattice
 from parsers.tables.cells import looks_like_value
 
 _CJK: Final[re.Pattern[str]] = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -40,13 +37,6 @@ _VALUE_COLUMN: Final[float] = 0.5  # share of a column's filled cells that are v
 _SHORT_TEXT: Final[int] = 4
 # Confidence given to a cell that shows ink the recogniser could not read: flagged, never trusted.
 UNREAD: Final[float] = 0.0
-# A box reaching into a neighbouring cell by less than this share of a text height is the detector's
-# margin, not text in that cell.
-_MIN_PART: Final[float] = 0.5
-# Ink in an empty cell counts when a connected blot is at least this share of a text height.
-_MIN_GLYPH: Final[float] = 0.3
-_CELL_INSET: Final[int] = 2  # pixels inside the rules, besides their thickness
-_READ_MARGIN: Final[int] = 2  # pixels around a read box that still belong to what it read
 # Borderless tables: the gap that separates two cells of a row, in text heights.
 _COLUMN_GAP: Final[float] = 1.2
 _MIN_TABLE_ROWS: Final[int] = 2
@@ -61,7 +51,6 @@ class Piece:
     table: int | None = None  # index of the lattice, None outside ruled tables
     span: int | None = None  # index into that lattice's spans
     rescue: bool = False  # a whole cell read because it shows ink but no text was detected
-    stray: bool = False  # ink in a cell outside every box read there: not read, the cell is flagged
 
 
 @dataclass(frozen=True)
@@ -79,103 +68,9 @@ def text_height(boxes: Sequence[TextBox]) -> float:
     return statistics.median(heights) if heights else 20.0
 
 
-def _inset(lattice: Lattice, span: Span, inset: float) -> TextBox:
-    x0, y0, x1, y1 = lattice.rect(span)
-    return TextBox(x0 + inset, y0 + inset, x1 - inset, y1 - inset)
-
-
-def _overlap(a: TextBox, b: TextBox) -> tuple[float, float]:
-    return min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
-
-
-def _inside(box: TextBox, lattice: Lattice) -> bool:
-    x0, y0, x1, y1 = lattice.bbox
-    return x0 <= box.cx <= x1 and y0 <= box.cy <= y1
-
-
-def _clip(box: TextBox, cell: TextBox) -> TextBox:
-    return TextBox(max(box.x0, cell.x0), max(box.y0, cell.y0), min(box.x1, cell.x1), min(box.y1, cell.y1),
-                   box.score)
-
-
-def _cell_pieces(box: TextBox, t: int, lattice: Lattice, th: float, inset: float) -> list[Piece]:
-    rows = range(max(0, bisect.bisect_right(lattice.ys, box.y0) - 1), bisect.bisect_left(lattice.ys, box.y1))
-    cols = range(max(0, bisect.bisect_right(lattice.xs, box.x0) - 1), bisect.bisect_left(lattice.xs, box.x1))
-    slots = lattice.slot_spans()
-    candidates = sorted({slots[(r, c)] for r in rows for c in cols if (r, c) in slots})
-    parts = []
-    for s in candidates:
-        cell = _inset(lattice, lattice.spans[s], inset)
-        w, h = _overlap(box, cell)
-        if w > 0 and h > 0:
-            parts.append((w * h, w, h, s, cell))
-    if not parts:
-        return []
-    best = max(parts)
-    keep = [p for p in parts if p is best or (p[1] >= _MIN_PART * th and p[2] >= _MIN_PART * th)]
-    return [Piece(_clip(box, cell), t, s) for _, _, _, s, cell in keep]
-
-
-def _ink_box(ink: Mask, cell: TextBox, th: float, read: Sequence[TextBox] = ()) -> TextBox | None:
-    """The bounds of glyph-sized ink inside a cell and outside the boxes already `read` there, or None
-    when there is none (specks ignored)."""
-    x0, y0 = max(0, int(cell.x0)), max(0, int(cell.y0))
-    x1, y1 = min(ink.shape[1], int(cell.x1)), min(ink.shape[0], int(cell.y1))
-    if x1 - x0 < 2 or y1 - y0 < 2:
-        return None
-    region = ink[y0:y1, x0:x1]
-    if read:
-        region = region.copy()
-        m = _READ_MARGIN
-        for box in read:
-            bx0, by0 = max(0, int(box.x0) - x0 - m), max(0, int(box.y0) - y0 - m)
-            bx1, by1 = max(0, int(box.x1) - x0 + m), max(0, int(box.y1) - y0 + m)
-            region[by0:by1, bx0:bx1] = 0
-    if not region.any():
-        return None
-    from parsers.ocr.engine import cv2_module
-
-    cv2 = cv2_module()
-    count, _, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(region), connectivity=8)
-    found = [stats[i] for i in range(1, count) if max(stats[i][2], stats[i][3]) >= _MIN_GLYPH * th]
-    if not found:
-        return None
-    left = min(int(s[0]) for s in found)
-    top = min(int(s[1]) for s in found)
-    right = max(int(s[0] + s[2]) for s in found)
-    bottom = max(int(s[1] + s[3]) for s in found)
-    pad = 3
-    return TextBox(
-        max(cell.x0, x0 + left - pad), max(cell.y0, y0 + top - pad),
-        min(cell.x1, x0 + right + pad), min(cell.y1, y0 + bottom + pad),
-    )
-
-
-def plan(boxes: Sequence[TextBox], lattices: Sequence[Lattice], ink: Mask | None, th: float,
-         rule_width: float = 2.0) -> list[Piece]:
-    """What to recognise, in page reading order. `ink`: where the page is darker than paper (faint
-    print included); with it, cells whose ink no box accounts for are read whole or flagged."""
-    inset = rule_width / 2 + _CELL_INSET
-    pieces: list[Piece] = []
-    read: dict[tuple[int, int], list[TextBox]] = {}
-    for box in boxes:
-        table = next((t for t, lat in enumerate(lattices) if _inside(box, lat)), None)
-        if table is None:
-            pieces.append(Piece(box))
-            continue
-        parts = _cell_pieces(box, table, lattices[table], th, inset)
-        pieces.extend(parts)
-        for p in parts:
-            if p.span is not None:
-                read.setdefault((table, p.span), []).append(p.box)
-    if ink is not None:
-        for t, lattice in enumerate(lattices):
-            for s, span in enumerate(lattice.spans):
-                here = read.get((t, s), [])
-                found = _ink_box(ink, _inset(lattice, span, inset + 1), th, here)
-                if found is not None:
-                    pieces.append(Piece(found, t, s, rescue=not here, stray=bool(here)))
-    return pieces
+def plan(boxes: Sequence[TextBox]) -> list[Piece]:
+    """Detected text outside the ruled tables, one piece per box (ruled cells: ocr/cells.plan_cells)."""
+    return [Piece(box) for box in boxes]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,7 +159,7 @@ def flag_suspects(rows: list[list[str]], confs: list[list[float | None]]) -> Non
 
 
 def lattice_grid(lattice: Lattice, words: dict[int, list[Word]], rescued: dict[int, Word], th: float,
-                 page: int | None, strays: frozenset[int] = frozenset()) -> Grid | None:
+                 page: int | None) -> Grid | None:
     """The ruled table as a Grid; None when it holds no text at all (a frame, a box around a stamp)."""
     texts: dict[int, tuple[str, float | None]] = {}
     for s in range(len(lattice.spans)):
@@ -273,8 +168,6 @@ def lattice_grid(lattice: Lattice, words: dict[int, list[Word]], rescued: dict[i
             word = rescued[s]
             text = normalize_text(word.text).strip()
             conf = word.confidence if text else UNREAD
-        if s in strays:  # part of the cell's ink was never read: what was read may be a fragment
-            conf = UNREAD if conf is None else min(conf, SUSPECT)
         texts[s] = (text, conf)
     if not any(text for text, _ in texts.values()):
         return None
@@ -368,14 +261,11 @@ def assemble(pieces: Sequence[Piece], readings: Sequence[tuple[str, float]], lat
     free: list[Word] = []
     cells: dict[int, dict[int, list[Word]]] = {}
     rescued: dict[int, dict[int, Word]] = {}
-    strays: dict[int, set[int]] = {}
     for piece, (text, conf) in zip(pieces, readings, strict=True):
         word = Word(piece.box, text, conf)
         if piece.table is None or piece.span is None:
             if text.strip():
                 free.append(word)
-        elif piece.stray:
-            strays.setdefault(piece.table, set()).add(piece.span)
         elif piece.rescue:
             rescued.setdefault(piece.table, {})[piece.span] = word
         elif text.strip():
@@ -384,8 +274,7 @@ def assemble(pieces: Sequence[Piece], readings: Sequence[tuple[str, float]], lat
             cells.setdefault(piece.table, {}).setdefault(piece.span, []).append(Word(piece.box, "", UNREAD))
     placed: list[tuple[float, Block]] = text_blocks(free, th, page)
     for t, lattice in enumerate(lattices):
-        grid = lattice_grid(lattice, cells.get(t, {}), rescued.get(t, {}), th, page,
-                            frozenset(strays.get(t, set())))
+        grid = lattice_grid(lattice, cells.get(t, {}), rescued.get(t, {}), th, page)
         if grid is not None:
             placed.append((lattice.ys[0], grid))
     placed.sort(key=lambda item: item[0])

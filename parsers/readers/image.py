@@ -125,7 +125,7 @@ def _plan(image: GrayImage, engine: Engine, max_pixels: int, notes: list[str], w
         boxes = cells.not_solid(_detect_strips(image, cells.outside_strips(ink, lattices, th), engine), ink)
         if boxes:
             th = layout.text_height(boxes)
-        pieces = layout.plan(boxes, [], None, th) + pieces
+        pieces = layout.plan(boxes) + pieces
     else:
         boxes = cells.not_solid(engine.detect(image), ink)
         th = layout.text_height(boxes)
@@ -136,7 +136,7 @@ def _plan(image: GrayImage, engine: Engine, max_pixels: int, notes: list[str], w
                 ink = ruling.ink_mask(image)
                 boxes = cells.not_solid(engine.detect(image), ink)
                 th = layout.text_height(boxes)
-        pieces = layout.plan(boxes, [], None, th)
+        pieces = layout.plan(boxes)
     if len(pieces) > MAX_BOXES:
         notes.append(f"{where}{len(pieces)} text boxes; only the first {MAX_BOXES} are read")
         pieces = sorted(pieces, key=lambda p: (p.box.y0, p.box.x0))[:MAX_BOXES]
@@ -152,14 +152,14 @@ def ocr_page(image: GrayImage, page: int | None, engine: Engine, max_pixels: int
     where = f"page {page}: " if page is not None else ""
     with engine.lock:
         image, pieces, lattices, th = _plan(image, engine, max_pixels, out.warnings, where)
-        crops = [None if p.stray else _crop(image, p.box) for p in pieces]
+        crops = [_crop(image, p.box) for p in pieces]
         wanted = [c for c in crops if c is not None]
         readings = iter(engine.recognize(wanted))
     from parsers.ocr import marks
 
     texts: list[tuple[str, float]] = []
     for piece, crop in zip(pieces, crops, strict=True):
-        if crop is None:
+        if crop is None:  # too small a box to read: the cell shows something, so it is not blank
             texts.append(("", float(layout.UNREAD)))
             continue
         reading = next(readings)
