@@ -1,10 +1,8 @@
 """Text boxes + ruling lattices -> the blocks every reader produces: a Grid per table, Lines for the rest.
 
-Two passes around recognition. `plan` decides what to recognise from detected text boxes: every box,
-cut along the cells of a ruled table when it straddles a rule, plus any cell that holds ink but no
-detected box (a lone "1" or "/" the detector missed is read from the whole cell rather than silently
-lost). The image reader plans ruled cells from their ink instead (parsers.ocr.cells, no detector) and
-uses `plan` for the detected text outside them; both give the same Pieces.
+Two passes around recognition. What to recognise is planned as Pieces: the cells of ruled tables line
+by line from their ink (parsers.ocr.cells, no detector; a cell with faded marks but no line is read whole
+as a rescue rather than silently lost), and `plan` makes one Piece per detected box outside them.
 `assemble` puts the readings back: a ruled table becomes a Grid with merged cells expanded (a merged
 cell's text fills every slot it covers, as `document.expand_table` does for HTML), each cell with the
 weakest confidence of its pieces; boxes outside ruled tables become Lines, except runs of rows whose
