@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal, NamedTuple, cast
+from operator import itemgetter
+from typing import Literal, cast
 
 import charset_normalizer
 import lxml.etree
 import lxml.html
 
 from parsers.blocks import Block, Grid, Line
-from parsers.normalize import normalize_text
+from parsers.normalize import normalize_lines, normalize_text
 
 __all__ = [
     "Block",
@@ -150,13 +151,17 @@ def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]
     these sites are always wrong); GB18030 (superset of GBK/GB2312); charset-normalizer; UTF-8 with
     replacement characters as the last resort.
     """
+    return _decode(data, declared_charset(data, content_type))
+
+
+def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
+    """decode_html, given what declared_charset says (load needs it too: read once)."""
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(name), name.replace("-sig", "")
             except UnicodeDecodeError:
                 break
-    declared = declared_charset(data, content_type)
     codec = _codec(declared) if declared else None
     if data.isascii():  # every charset pages use reads ASCII alike: keep the declared name
         return data.decode("ascii"), codec if codec and not codec.startswith("utf-16") else "utf-8"
@@ -254,16 +259,12 @@ _PIPE_RUN_MIN = 10  # _PIPE_RUN needs this many '|'
 _BODY, _FOOTER_LINE, _CHROME_LINE, _META = range(4)
 
 
-class _Judged(NamedTuple):
-    """What a line of text is, by its text alone. Lines are immutable, so one Line per distinct text
-    serves every document."""
-
-    raw: str  # the raw text as kept
-    line: Line  # the body Line (normalised text)
-    site_id: str | None  # 网站标识码 found in it
-    kind: int
-    plain: bool  # a body line with no 网站标识码: appended as it is, whatever else the sink holds
-    length: int  # len(line.text)
+# What a line of text is, by its text alone: (raw, line, site_id, kind, plain, length) — the raw text
+# as kept; the body Line (normalised text; Lines are immutable, so one per distinct text serves every
+# document); the 网站标识码 found in it; its kind; whether it is a body line with no 网站标识码
+# (appended as it is, whatever else the sink holds); len(line.text). A plain tuple: built in C, read by
+# unpacking and itemgetter (a NamedTuple's constructor is Python code, run for every new line).
+_Judged = tuple[str, Line, str | None, int, bool, int]
 
 
 # None for a line with no text.
@@ -280,20 +281,7 @@ def _line_verdict(raw_text: str) -> _Verdict:
     raw_text = raw_text.strip()
     if not raw_text:
         return None
-    text = normalize_text(raw_text).strip()
-    if not text:
-        return None
-    site_id = _SITE_ID_CODE.search(text) if _SITE_ID_LABEL in text else None
-    if _is_footer(text):
-        kind = _FOOTER_LINE
-    elif _is_chrome(text):
-        kind = _CHROME_LINE
-    elif is_meta_line(text):
-        kind = _META
-    else:
-        kind = _BODY
-    code = site_id.group(1) if site_id else None
-    return _Judged(raw_text, Line(text), code, kind, kind == _BODY and code is None, len(text))
+    return _judge(raw_text, normalize_text(raw_text))
 
 
 _line_verdict_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_line_verdict)
@@ -305,7 +293,48 @@ def _markup_verdict(text: str) -> _Verdict:
     return _line_verdict(" ".join(text.split()))
 
 
-_markup_verdict_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_markup_verdict)
+def _judge(raw_text: str, normalised: str) -> _Verdict:
+    """_line_verdict's verdict on raw_text (pipe runs removed and stripped) given its normalised text."""
+    text = normalised.strip()
+    if not raw_text or not text:
+        return None
+    site_id = _SITE_ID_CODE.search(text) if _SITE_ID_LABEL in text else None
+    if _is_footer(text):
+        kind = _FOOTER_LINE
+    elif _is_chrome(text):
+        kind = _CHROME_LINE
+    elif is_meta_line(text):
+        kind = _META
+    else:
+        kind = _BODY
+    code = site_id.group(1) if site_id else None
+    return raw_text, Line(text), code, kind, kind == _BODY and code is None, len(text)
+
+
+def _markup_verdicts(texts: list[str]) -> list[_Verdict]:
+    """[_markup_verdict(text) for text in texts], the texts normalised together (normalize_lines): one call
+    into OpenCC and one translation pass for a page's new lines instead of one per line."""
+    raws = [" ".join(text.split()) for text in texts]
+    raws = [
+        (_PIPE_RUN.sub(" ", raw) if raw.count("|") >= _PIPE_RUN_MIN else raw).strip() for raw in raws
+    ]
+    return list(map(_judge, raws, normalize_lines(raws)))
+
+
+# In the memo a text run without text has this verdict (not None), so that every verdict is a tuple to
+# read fields from by itemgetter; `add` ignores it.
+_NO_TEXT: _Judged = ("", Line(""), None, -1, False, 0)
+_VERDICT = itemgetter(0)
+_RAW, _LINE, _SITE_ID, _PLAIN, _LENGTH = (itemgetter(n) for n in (0, 1, 2, 4, 5))
+
+
+def _new_slot(text: str) -> list[_Judged]:
+    """An empty place for the verdict on `text`, filled by the page that first meets the text."""
+    return []
+
+
+# The memo of verdicts on text runs from markup: a page's runs not met before are judged together.
+_verdict_slot = lru_cache(maxsize=_MEMO_ENTRIES)(_new_slot)
 
 
 @dataclass
@@ -323,18 +352,41 @@ class _LineSink:
         short = len(raw_text) <= _MEMO_MAX_LEN
         self.add(_line_verdict_cached(raw_text) if short else _line_verdict(raw_text))
 
-    def add_markup_text(self, text: str) -> None:
-        """Text gathered from HTML: whitespace runs collapse to one space, ends are stripped."""
-        verdict = _markup_verdict_cached(text) if len(text) <= _MEMO_MAX_LEN else _markup_verdict(text)
-        if verdict is not None and verdict.plain and not self.in_footer:  # most lines: `add`, inlined
-            self.lines.append(verdict.line)
-            self.raw.append(verdict.raw)
-            self.body_chars += verdict.length
-        else:
-            self.add(verdict)
+    def add_markup_texts(self, texts: list[str]) -> None:
+        """Text runs gathered from HTML, in order: whitespace runs collapse to one space, ends are stripped.
+        The runs met before have their verdict in the memo, the others are judged together; then each
+        stretch of plain body lines (most of a page) is added at once, by itemgetter over the verdicts, and
+        only the lines between them go through `add`."""
+        slot_of = _verdict_slot
+        # Long texts are prose, which does not recur: not memoised (the bound keeps the memo to a few MB).
+        slots = [slot_of(text) if len(text) <= _MEMO_MAX_LEN else [] for text in texts]
+        new = [(text, slot) for text, slot in zip(texts, slots, strict=True) if not slot]
+        if new:
+            for (_, slot), verdict in zip(new, _markup_verdicts([text for text, _ in new]), strict=True):
+                if not slot:  # a text twice on the page has one slot
+                    slot.append(_NO_TEXT if verdict is None else verdict)
+        verdicts: list[_Judged] = list(map(_VERDICT, slots))
+        plain: list[bool] = list(map(_PLAIN, verdicts))
+        at, end = 0, len(verdicts)
+        while at < end:
+            if self.in_footer:  # only the footer's site codes are still read
+                self.footer_codes.extend(filter(None, map(_SITE_ID, verdicts[at:])))
+                return
+            try:
+                stop = plain.index(False, at)
+            except ValueError:
+                stop = end
+            if stop > at:
+                stretch = verdicts[at:stop]
+                self.lines.extend(map(_LINE, stretch))
+                self.raw.extend(map(_RAW, stretch))
+                self.body_chars += sum(map(_LENGTH, stretch))
+            if stop < end:
+                self.add(verdicts[stop])
+            at = stop + 1
 
     def add(self, verdict: _Verdict) -> None:
-        if verdict is None:
+        if verdict is None or verdict is _NO_TEXT:
             return
         raw, line, site_id, kind, _, _ = verdict
         if site_id:
@@ -536,6 +588,50 @@ def _find_container(root: Element) -> Element:
     return body if body is not None else root
 
 
+# Character references could spell a container's name in markup that does not contain it: numeric ones,
+# and the named ones for "_" (no named reference stands for an ASCII letter, digit or "-").
+# (One regex pass: sre finds the "&"s by a fast literal search, several times faster than three `in` tests.)
+_SPELLED_REFS = re.compile("&(?:#|lowbar|UnderBar)")
+_ID_QUERIES = {value: lxml.etree.XPath(f"id('{value}')") for attr, value in _BODY_CONTAINERS if attr == "id"}
+
+
+def _container_by_source(root: Element, source: str) -> Element | None:
+    """_find_container's answer read off the page's markup where that is certain, else None.
+
+    An attribute value is markup text (character references aside), so a name the markup does not contain
+    is no element's: its kind is skipped by a substring test in C. A name that occurs once is one element's
+    at most: libxml2's ID index (XPath id()) finds it. Class names are looked for on <div>s only, and only
+    when their occurrences in the <div>s' classes are all its occurrences in the markup; by kind, the first
+    element holding text wins, as in _find_container."""
+    if _SPELLED_REFS.search(source):
+        return None
+    for attr, value in _BODY_CONTAINERS:
+        occurrences = source.count(value)
+        if not occurrences:
+            continue
+        if attr == "id":
+            found = _ID_QUERIES[value](root)
+            assert isinstance(found, list)
+            if occurrences != 1 or len(found) != 1:
+                return None
+            el = found[0]
+            if not isinstance(el, lxml.etree._Element) or el.get("id") != value:
+                return None  # id() also names <a name=…>
+            if _holds_visible_chars(el, 20):
+                return el
+            continue
+        if attr != "class":
+            return None
+        divs = [el for el in root.iter("div") if value in (el.get("class") or "")]
+        if sum((el.get("class") or "").count(value) for el in divs) != occurrences:
+            return None  # the name occurs elsewhere too (another tag, a style sheet, text)
+        for el in divs:
+            if _attr_has(el, attr, value) and _holds_visible_chars(el, 20):
+                return el
+    body = root.find(".//body")
+    return body if body is not None else root
+
+
 def body_container(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """The element holding a page's report body (the crawler looks for attachments and table images in
     it); the <body> when no known container holds text."""
@@ -641,28 +737,95 @@ def expand_table(table: lxml.html.HtmlElement) -> tuple[list[list[str]], list[st
     return _expand(row_cells, [[_cell_text(cell) for cell in cells] for cells in row_cells])
 
 
+def _cell_reading(text: str) -> tuple[str, str]:
+    """A cell's raw text (whitespace collapsed, as _cell_text) and its normalised, stripped text."""
+    raw = _collapse_ws(text)
+    return raw, normalize_text(raw).strip()
+
+
+# Cell texts recur (labels, small figures): both readings of one come from one memo lookup.
+_cell_reading_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_cell_reading)
+_EMPTY_CELL = ("", "")
+
+
 def _data_table(table: Element) -> tuple[list[list[str]], list[str]] | None:
     """A data table's expanded (rows, raw cell texts); None for a table that lays out the page."""
-    if table.find(".//table") is not None:
+    for _ in table.iterdescendants("table"):  # a table holding a table lays out the page
         return None
-    row_cells = _row_cells(_own_rows(table))
-    if sum(len(cells) for cells in row_cells) <= 1:
+    # Without nested tables every row is the table's own (_own_rows); iterchildren picks td/th in C.
+    row_cells = [list(tr.iterchildren("td", "th")) for tr in table.iter("tr")]
+    cells = [cell for row in row_cells for cell in row]
+    if len(cells) <= 1:
         return None
-    texts = [[_cell_text(cell) for cell in cells] for cells in row_cells]
-    longest = max(len(t) for row in texts for t in row)
+    # Most cells hold only their own text: read it directly (_cell_text's shortcut), with its normalised
+    # form from the same memo.
+    readings = [
+        (_EMPTY_CELL if not (text := cell.text) else (
+            _cell_reading_cached(text) if len(text) <= _MEMO_MAX_LEN else _cell_reading(text)
+        )) if not len(cell) else _cell_reading(_cell_text(cell))
+        for cell in cells
+    ]
+    texts = [raw for raw, _ in readings]
+    longest = max(map(len, texts))
     if longest > _PARAGRAPH_CELL_CHARS:
         return None
-    if longest > _LAYOUT_CELL_CHARS and not any(
-        _NUMERIC_CELL.match(t.replace(" ", "")) for row in texts for t in row
-    ):
+    if longest > _LAYOUT_CELL_CHARS and not any(_NUMERIC_CELL.match(t.replace(" ", "")) for t in texts):
         return None
-    return _expand(row_cells, texts)
+    return _expand_cells(row_cells, [value for _, value in readings]), texts
+
+
+def _expand_cells(row_cells: list[list[Element]], normalised: list[str]) -> list[list[str]]:
+    """_expand's rows, given the cells' normalised texts in one list (row after row)."""
+    n_rows = len(row_cells)
+    grid: list[dict[int, str]] = [{} for _ in range(n_rows)]  # per row: column -> text
+    width = 0
+    at = 0
+    for r, cells in enumerate(row_cells):
+        slots = grid[r]
+        c = 0
+        for cell in cells:
+            while c in slots:
+                c += 1
+            text = normalised[at]
+            at += 1
+            if not cell.keys():  # most cells: no attributes, so no span
+                slots[c] = text
+                c += 1
+                continue
+            rowspan_attr = cell.get("rowspan")
+            colspan_attr = cell.get("colspan")
+            if rowspan_attr is None and colspan_attr is None:
+                slots[c] = text
+                c += 1
+            else:
+                rowspan = n_rows - r if rowspan_attr is not None and rowspan_attr.strip() == "0" else _span(
+                    rowspan_attr, n_rows - r
+                )
+                colspan = _span(colspan_attr, 1000)
+                for dr in range(rowspan):
+                    covered = grid[r + dr]
+                    for dc in range(colspan):
+                        covered.setdefault(c + dc, text)
+                c += colspan
+        if c > width:  # c only grows along a row: its last value is the row's widest
+            width = c
+    blanks = [""] * width
+    out: list[list[str]] = []
+    for slots in grid:
+        row = list(map(slots.get, range(width), blanks))
+        if any(row):
+            out.append(row)
+    return out
 
 
 class _HtmlWalker:
+    """Gathers the text runs between block boundaries; the sink reads them a page (or a stretch between
+    two tables) at a time, after the walk."""
+
     def __init__(self, sink: _LineSink) -> None:
         self.sink = sink
         self.buffer: list[str] = []
+        self.texts: list[str] = []  # text runs not yet handed to the sink
 
     def flush(self) -> None:
         if not self.buffer:
@@ -670,7 +833,14 @@ class _HtmlWalker:
         text = "".join(self.buffer)
         self.buffer.clear()
         if text and not text.isspace():  # _WS covers exactly what isspace() calls whitespace
-            self.sink.add_markup_text(text)
+            self.texts.append(text)
+
+    def finish(self) -> None:
+        """Hands the text runs gathered so far to the sink."""
+        self.flush()
+        if self.texts:
+            self.sink.add_markup_texts(self.texts)
+            self.texts = []
 
     def add_tail(self, tail: str | None) -> None:
         # Whitespace before any text is stripped at the flush anyway: not buffered at all.
@@ -689,36 +859,57 @@ class _HtmlWalker:
             return
         grid = _data_table(el) if tag == "table" else None
         if grid is not None:
-            self.flush()
+            self.finish()  # the lines before the table reach the sink first (its footer state)
             self.sink.add_grid(*grid)
         else:
             block = tag in _BLOCK_TAGS
             if buffer and (block or tag == "br"):
                 self.flush()
-            if tag != "br" and el.text:
-                buffer.append(el.text)
+            if tag != "br":
+                text = el.text
+                if text:
+                    buffer.append(text)
+            texts = self.texts
             for child in el:
-                if (
-                    child.tag in _LEAF_LINE_TAGS
-                    and not len(child)
+                if child.tag in _LEAF_LINE_TAGS and not len(child):
+                    keys = child.keys()
                     # an element without attributes is no widget (and the leaf tags are not dropped)
-                    and not (child.keys() and _is_chrome_element(child))
-                ):
+                    if keys and _leaf_is_chrome(child, keys):
+                        self.walk(child)
+                        continue
                     # A block element holding only text (<p>…</p>, most of a page): its own line.
-                    if buffer:
-                        self.flush()
+                    if buffer:  # flush, inlined (what the buffer holds is never empty text)
+                        joined = "".join(buffer)
+                        buffer.clear()
+                        if not joined.isspace():
+                            texts.append(joined)
                     text = child.text
                     if text and not text.isspace():
-                        self.sink.add_markup_text(text)
+                        texts.append(text)
                     tail = child.tail
                     if tail and (buffer or not tail.isspace()):
                         buffer.append(tail)
                 else:
                     self.walk(child)
+                    texts = self.texts  # a table inside hands the runs over and starts a new list
             if block and buffer:
                 self.flush()
         if not top:
             self.add_tail(el.tail)
+
+
+def _leaf_is_chrome(el: Element, keys: Sequence[str | bytes]) -> bool:
+    """_is_chrome_element for an element of _LEAF_LINE_TAGS (never a dropped tag) with these attributes:
+    without a class or id only its style can hide it."""
+    if keys != _STYLE_ONLY and ("class" in keys or "id" in keys):
+        return _is_chrome_element(el)
+    if "style" not in keys:
+        return False
+    style = el.get("style")
+    return bool(style) and _hidden_style(style)
+
+
+_STYLE_ONLY = ["style"]  # the attributes of most paragraphs (Word and the editors set their indent)
 
 
 # Block tags whose childless elements the walker reads without recursing (a table has its own reading).
@@ -729,21 +920,25 @@ def _walk_outside(el: Element, container: Element, walker: _HtmlWalker) -> None:
     tag = el.tag
     if el is container or not isinstance(tag, str) or tag in ("script", "style", "head"):
         return
+    buffer = walker.buffer
     # A row's cells stay one line (索引号 tables: <th>发布日期：</th><td>2024-01-05</td>): label beside value.
     cell = tag in ("td", "th")
     block = tag in _BLOCK_TAGS and not cell
-    if block or tag == "br":
+    if buffer and (block or tag == "br"):
         walker.flush()
-    if el.text:
-        walker.buffer.append(el.text)
+    text = el.text
+    if text:
+        buffer.append(text)
     for child in el:
         _walk_outside(child, container, walker)
-        if child.tail:
-            walker.buffer.append(child.tail)
+        tail = child.tail
+        if tail:
+            buffer.append(tail)
     if block:
-        walker.flush()
+        if buffer:
+            walker.flush()
     elif cell:
-        walker.buffer.append(" ")
+        buffer.append(" ")
 
 
 def _header_lines(root: Element, container: Element) -> list[str]:
@@ -751,7 +946,7 @@ def _header_lines(root: Element, container: Element) -> list[str]:
     sink = _LineSink()
     walker = _HtmlWalker(sink)
     _walk_outside(root, container, walker)
-    walker.flush()
+    walker.finish()
     out: list[str] = []
     for text in [b.text for b in sink.lines if isinstance(b, Line)] + sink.header:
         out.extend(_split_meta_fields(text))
@@ -763,7 +958,7 @@ _META_FIELD_START = re.compile(r"(?<=[\s|,，;；])(?=(?:" + "|".join(META_LABEL
 
 def _split_meta_fields(text: str) -> list[str]:
     """'索引号:… 发布日期:2023-02-14 来源:…' -> the fields that are metadata."""
-    if len(text) > 400:
+    if len(text) > 400 or (":" not in text and "：" not in text):  # a field has a label and a colon
         return []
     return [f.strip() for f in _META_FIELD_START.split(text) if is_meta_line(f.strip())]
 
@@ -793,11 +988,13 @@ def from_html(text: str, encoding: str | None = None, warnings: list[str] | None
     metas = _metas(root)
     title_el = next(root.iter("title"), None)  # the first in document order, as .//title (but in C)
     page_title = _WS.sub(" ", title_el.text or "").strip() if title_el is not None else ""
-    container = _find_container(root)
+    container = _container_by_source(root, text)
+    if container is None:
+        container = _find_container(root)
     sink = _LineSink()
     walker = _HtmlWalker(sink)
     walker.walk(container, top=True)
-    walker.flush()
+    walker.finish()
     header = [*_header_lines(root, container), *sink.header] if container is not root else sink.header
     if sink.footer_codes and "SiteIDCode" not in metas:
         metas["SiteIDCode"] = sink.footer_codes[0]
@@ -823,11 +1020,11 @@ def load(data: bytes, content_type: str | None = None) -> Document:
     if doc_type not in ("html", "text"):
         return _empty(f"unsupported document type: {doc_type}", doc_type)
     try:
-        text, encoding = decode_html(data, content_type)
+        declared = declared_charset(data, content_type)
+        text, encoding = _decode(data, declared)
     except Exception as exc:  # a codec bug must not lose the document
         return _empty(f"undecodable document: {exc}", doc_type)
     warnings: list[str] = []
-    declared = declared_charset(data, content_type)
     if declared and _codec(declared) not in (encoding, None):
         warnings.append(f"declared charset {declared} is wrong; decoded as {encoding}")
     if "\ufffd" in text:

@@ -110,6 +110,27 @@ def normalize_text(s: str) -> str:
     return _normalize_cached(s) if len(s) <= _CACHE_MAX_LEN else _normalize(s)
 
 
+def normalize_lines(lines: list[str]) -> list[str]:
+    """[normalize_text(line) for line in lines] for lines without line breaks, normalised as one text.
+
+    Every step of _normalize acts within a line (the replacements character by character or on strings
+    without a line break; no t2s dictionary key and no pinyin match holds one), so the lines joined by "\n"
+    normalise to the normalised lines joined. The one step that depends on the line as a whole, the Taiwan
+    phrasing applied to text t2s changed, is left to the per-line path: any change by t2s sends the lines
+    there, as do line breaks inside a line."""
+    if len(lines) < 2:
+        return [normalize_text(line) for line in lines]
+    joined = "\n".join(lines)
+    if "\r" in joined or joined.count("\n") != len(lines) - 1:
+        return [normalize_text(line) for line in lines]
+    s = _translate(joined.replace("&nbsp;", " "))
+    if not s.isascii() and _t2s().convert(s) != s:
+        return [normalize_text(line) for line in lines]
+    if "(" in s:
+        s = _PINYIN.sub("", s)
+    return s.split("\n")
+
+
 @lru_cache(maxsize=65536)
 def _label_key(s: str) -> str:
     return _WHITESPACE.sub("", normalize_text(s))

@@ -230,8 +230,10 @@ def general_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         (normalize, "_label_key", normalize._label_key.__wrapped__),
         (normalize, "_translate", lambda s: s.translate(normalize._TRANSLATE)),
         (document, "_line_verdict_cached", document._line_verdict),
-        (document, "_markup_verdict_cached", document._markup_verdict),
         (document, "_collapse_ws_cached", document._collapse_ws),
+        (document, "_cell_reading_cached", document._cell_reading),
+        (document, "_verdict_slot", lambda text: []),  # no memo: every text run judged afresh
+        (document, "normalize_lines", lambda lines: [normalize._normalize(line) for line in lines]),
         (document, "_CHROME_ONLY", re.compile(r"(?s).*")),
         (document, "_is_chrome", _plain_is_chrome),
         (document, "_holds_visible_chars", _plain_holds_visible_chars),
