@@ -9,11 +9,12 @@ may be a misread rather than the report's.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from operator import attrgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, itemgetter
 from typing import Final, NamedTuple
 
 from parsers import template
@@ -103,14 +104,6 @@ _equation_memo = lru_cache(maxsize=16384)(_equation_keyed)
 
 def _equation_of(check_id: str, left: tuple[str, ...], right: tuple[str, ...], values: Values) -> Check:
     return _equation_memo(check_id, left, right, values, tuple(map(type, values)))
-
-
-def _sum(terms: Sequence[_Term]) -> Number | None:
-    return _terms_sum([t.name for t in terms], _values(t.cell for t in terms))[0]
-
-
-def _side(terms: Sequence[_Term], total: Number | None) -> str:
-    return _side_of(_terms_sum([t.name for t in terms], _values(t.cell for t in terms))[1], total)
 
 
 def _equation(check_id: str, left: Sequence[_Term], right: Sequence[_Term]) -> Check:
@@ -220,6 +213,23 @@ def _row_values(cells: Mapping[str, Cell] | None, cols: tuple[str, ...]) -> Valu
 
 
 def requests_checks(table: Table, fmt: str) -> list[Check]:
+    fmt = _requests_format(table, fmt)
+    rows = _plain_rows(table, _request_grid(fmt).row_ids, template.REQUEST_COLUMN_IDS)
+    if rows is None:
+        return requests_checks_general(table, fmt)
+    # Every equation of the table in three maps over its value grid: the balance and results sums down
+    # the columns (zip(*rows) transposes), the row sums across; each a memo lookup keyed by what its
+    # check depends on, built and looked up in C.
+    grid = _request_grid(fmt)
+    return [
+        *map(_balance_memo, grid.spec.balance_ids, zip(*grid.balance_rows(rows), strict=True)),
+        *map(_results_memo, grid.spec.results_ids, zip(*grid.result_rows(rows), strict=True), repeat(fmt)),
+        *map(_row_sum_memo, grid.spec.row_sum_ids, rows[: len(grid.spec.rows)]),
+    ]
+
+
+def requests_checks_general(table: Table, fmt: str) -> list[Check]:
+    """requests_checks over any table: rows missing or in another column order, Decimal values."""
     spec = _request_checks(_requests_format(table, fmt))
     cols = template.REQUEST_COLUMN_IDS
     grid: dict[str, Values] = {}
@@ -239,6 +249,113 @@ def requests_checks(table: Table, fmt: str) -> list[Check]:
     for row, check_id in zip(spec.rows, spec.row_sum_ids, strict=True):
         checks.append(_equation_of(check_id, applicants, _TOTAL, grid[row]))
     return checks
+
+
+# Values of these types are told apart by equality alone; a Decimal is not (Decimal("1.0") == 1 and
+# hashes alike, yet reads "1.0"), so a grid holding one takes the general path, whose memo keys by type.
+_PLAIN_TYPES: Final[frozenset[type]] = frozenset({int, str, type(None)})
+
+
+def _plain_rows(table: Table, row_ids: tuple[str, ...], cols: tuple[str, ...]) -> list[Values] | None:
+    """The values of `row_ids`' rows, each in the order of `cols`, when every row is there with exactly
+    those columns in that order (the rows parsers.tables builds) and every value is of _PLAIN_TYPES;
+    None otherwise (the general path then reads the table by column id)."""
+    rows = list(map(table.get, row_ids))
+    if None in rows:
+        return None
+    row_dicts: list[dict[str, Cell]] = rows  # type: ignore[assignment]  # no None, tested above
+    # One flat pass over all the cells (C-level maps), cut back into rows of len(cols) by zip. The
+    # itemgetter reads each row's cells in the order of `cols` (as _row_values does) and raises
+    # KeyError when one is missing.
+    try:
+        cells = list(map(_cells_getter(cols), row_dicts))
+    except KeyError:
+        return None
+    flat = list(map(_VALUE, chain.from_iterable(cells)))
+    if not _PLAIN_TYPES.issuperset(map(type, flat)):
+        return None
+    return list(zip(*[iter(flat)] * len(cols), strict=True))
+
+
+@lru_cache(maxsize=4)
+def _cells_getter(cols: tuple[str, ...]) -> Callable[[dict[str, Cell]], tuple[Cell, ...]]:
+    """A row's cells in the order of `cols` (two or more: itemgetter of one key returns the bare cell)."""
+    getter: Callable[[dict[str, Cell]], tuple[Cell, ...]] = itemgetter(*cols)
+    return getter
+
+
+class _RequestGrid(NamedTuple):
+    spec: _RequestChecks
+    row_ids: tuple[str, ...]  # the format's rows, then the balance rows it lacks
+    balance_rows: Callable[[list[Values]], tuple[Values, ...]]  # -> _BALANCE_LEFT's, _BALANCE_RIGHT's
+    result_rows: Callable[[list[Values]], tuple[Values, ...]]  # -> the result rows', then total's
+
+
+@lru_cache(maxsize=4)
+def _request_grid(fmt: str) -> _RequestGrid:
+    spec = _request_checks(fmt)
+    row_ids = tuple(dict.fromkeys((*spec.rows, *_BALANCE_LEFT, *_BALANCE_RIGHT)))
+    at = {row: n for n, row in enumerate(row_ids)}
+    balance: Callable[[list[Values]], tuple[Values, ...]] = itemgetter(
+        *(at[r] for r in (*_BALANCE_LEFT, *_BALANCE_RIGHT))
+    )
+    results: Callable[[list[Values]], tuple[Values, ...]] = itemgetter(
+        *(at[r] for r in (*spec.results, "total"))
+    )
+    return _RequestGrid(spec, row_ids, balance, results)
+
+
+# The details of equations over ints only, as _equation_values writes them, filled by str.format.
+_BALANCE_DETAIL: Final[str] = (
+    f"{_BALANCE_LEFT[0]} {{0}} + {_BALANCE_LEFT[1]} {{1}} = {{4}}; "
+    f"{_BALANCE_RIGHT[0]} {{2}} + {_BALANCE_RIGHT[1]} {{3}} = {{5}}"
+)
+_ROW_SUM_DETAIL: Final[str] = (
+    " + ".join(f"{name} {{{n}}}" for n, name in enumerate(template.APPLICANT_COLUMN_IDS))
+    + f" = {{{len(template.APPLICANT_COLUMN_IDS) + 1}}}; total {{{len(template.APPLICANT_COLUMN_IDS)}}}"
+)
+_TERM: Final[str] = "{} {}"
+
+
+def _ints(values: Values) -> bool:
+    return None not in values and str not in set(map(type, values))
+
+
+def _balance_keyed(check_id: str, values: Values) -> Check:
+    if _ints(values):
+        a: int = values[0] + values[1]  # type: ignore[operator,assignment]  # ints, tested above
+        b: int = values[2] + values[3]  # type: ignore[operator,assignment]
+        return Check(check_id, a == b, _BALANCE_DETAIL.format(*values, a, b))
+    return _equation_values(check_id, _BALANCE_LEFT, values[:2], _BALANCE_RIGHT, values[2:])
+
+
+def _results_keyed(check_id: str, values: Values, fmt: str) -> Check:
+    names = _request_checks(fmt).results
+    if _ints(values):
+        terms: tuple[int, ...] = values[:-1]  # type: ignore[assignment]  # ints, tested above
+        total: int = values[-1]  # type: ignore[assignment]
+        # The non-zero terms listed, the zeros counted (as _long_sum_values writes them).
+        nonzero = list(filter(None, terms))
+        text = " + ".join(map(_TERM.format, compress(names, terms), nonzero))
+        zeros = len(terms) - len(nonzero)
+        if zeros:
+            text = f"{text} (+ {zeros} rows of 0)" if text else f"{zeros} rows of 0"
+        a = sum(terms)
+        return Check(check_id, a == total, f"{text} = {a}; total {total}")
+    return _long_sum_values(check_id, names, values[:-1], "total", values[-1])
+
+
+def _row_sum_keyed(check_id: str, values: Values) -> Check:
+    if _ints(values):
+        a: int = sum(values[:-1])  # type: ignore[arg-type]  # ints, tested above
+        return Check(check_id, a == values[-1], _ROW_SUM_DETAIL.format(*values, a))
+    return _equation_values(check_id, template.APPLICANT_COLUMN_IDS, values[:-1], _TOTAL, values[-1:])
+
+
+# Memos of the grid path, keyed by values of _PLAIN_TYPES only (see there).
+_balance_memo = lru_cache(maxsize=16384)(_balance_keyed)
+_results_memo = lru_cache(maxsize=16384)(_results_keyed)
+_row_sum_memo = lru_cache(maxsize=16384)(_row_sum_keyed)
 
 
 _REVIEW_PARTS: Final[tuple[str, ...]] = tuple(c for c in template.REVIEW_COLUMN_IDS if c != "total")
@@ -358,9 +475,40 @@ def _line_statements(line: str) -> tuple[tuple[str, int, str], ...]:
 _line_statements_cached = lru_cache(maxsize=16384)(_line_statements)
 
 
+_STATEMENT_WORDS: Final[tuple[str, ...]] = tuple(dict.fromkeys(s.word for s in _STATEMENTS))
+
+
 def stated_figures(texts: Iterable[str | None]) -> dict[str, tuple[int, str]]:
     """{statement id: (figure, the words stating it)} for figures the prose states exactly once
     (or several times alike); statements that differ from each other are dropped."""
+    text = "\n".join(t for t in texts if t)
+    # A statement is made only on a line holding its word: str.find (C) finds those few lines in all the
+    # prose at once, and only they are read, in text order, as stated_figures_general reads every line.
+    lines: dict[int, int] = {}  # start -> end of each line holding a word
+    for word in _STATEMENT_WORDS:
+        at = text.find(word)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            if end < 0:
+                end = len(text)
+            lines[start] = end
+            at = text.find(word, end)
+    found: dict[str, dict[int, str]] = {}
+    for start in sorted(lines):
+        line = text[start : lines[start]]
+        if "|" in line:
+            continue  # a flattened table row, not prose
+        statements = (
+            _line_statements_cached(line) if len(line) <= _LINE_MEMO_MAX_LEN else _line_statements(line)
+        )
+        for sid, figure, words in statements:
+            found.setdefault(sid, {}).setdefault(figure, words)
+    return {sid: next(iter(v.items())) for sid, v in found.items() if len(v) == 1}
+
+
+def stated_figures_general(texts: Iterable[str | None]) -> dict[str, tuple[int, str]]:
+    """stated_figures line by line: the reference its whole-text reading is tested against."""
     found: dict[str, dict[int, str]] = {}
     for text in texts:
         if not text:
@@ -376,40 +524,42 @@ def stated_figures(texts: Iterable[str | None]) -> dict[str, tuple[int, str]]:
     return {sid: next(iter(v.items())) for sid, v in found.items() if len(v) == 1}
 
 
-def _table_figure(tables: Mapping[str, Table | None], statement: str) -> list[_Term] | None:
-    requests = tables.get("requests")
-    review = tables.get("review_litigation")
-    if statement == "new_received" and requests is not None:
-        return [_Term("new_received.total", _cell(requests, "new_received", "total"))]
-    if statement == "granted" and requests is not None:
-        return [_Term("granted.total", _cell(requests, "granted", "total"))]
-    if statement == "review" and review is not None:
-        return [_Term("review.total", _cell(review, "review", "total"))]
-    if statement == "litigation" and review is not None:
-        return [
-            _Term(f"{block}.total", _cell(review, block, "total"))
-            for block in ("litigation_direct", "litigation_after_review")
-        ]
-    return None
+# The table cells each statement is checked against: (table id, ((row id, term name), …)), summed.
+_FIGURE_CELLS: Final[dict[str, tuple[str, tuple[tuple[str, str], ...]]]] = {
+    "new_received": ("requests", (("new_received", "new_received.total"),)),
+    "granted": ("requests", (("granted", "granted.total"),)),
+    "review": ("review_litigation", (("review", "review.total"),)),
+    "litigation": (
+        "review_litigation",
+        (
+            ("litigation_direct", "litigation_direct.total"),
+            ("litigation_after_review", "litigation_after_review.total"),
+        ),
+    ),
+}
+_NO_ROW: Final[Mapping[str, Cell]] = {}
 
 
 def narrative_checks(tables: Mapping[str, Table | None], sections: Mapping[str, str | None]) -> list[Check]:
     stated = stated_figures(sections.values())
     checks: list[Check] = []
+    if not stated:
+        return checks
     for statement in _STATEMENTS:
-        if statement.id not in stated:
+        found = stated.get(statement.id)
+        if found is None:
             continue
-        terms = _table_figure(tables, statement.id)
-        if terms is None:
+        table_id, cells = _FIGURE_CELLS[statement.id]
+        table = tables.get(table_id)
+        if table is None:
             continue
-        figure, words = stated[statement.id]
-        table_sum = _sum(terms)
+        figure, words = found
+        names = tuple(name for _, name in cells)
+        values = _values(table.get(row, _NO_ROW).get("total") for row, _ in cells)
+        table_sum, terms = _terms_sum(names, values)
         ok = None if table_sum is None else table_sum == figure
-        checks.append(
-            Check(
-                f"narrative.{statement.id}", ok, f'prose "{words}" {figure}; table {_side(terms, table_sum)}'
-            )
-        )
+        detail = f'prose "{words}" {figure}; table {_side_of(terms, table_sum)}'
+        checks.append(Check(f"narrative.{statement.id}", ok, detail))
     return checks
 
 
@@ -432,6 +582,12 @@ _LOW_CELLS_SHOWN: Final[int] = 8
 
 def _ocr_note(table_id: str, table: Table) -> str | None:
     """ "(table read by OCR; low-confidence cells: …)" when any cell of the table was read by OCR."""
+    # Cells share their source objects (a few per table): whether any is OCR is told from the distinct
+    # ones, found by identity in C, before any per-cell work.
+    sources = list(map(_SOURCE, chain.from_iterable(map(dict.values, table.values()))))
+    distinct = dict(zip(map(id, sources), sources, strict=True)).values()
+    if not any(source is not None and source.method == "ocr" for source in distinct):
+        return None
     cells = [(f"{table_id}.{row}.{col}", cell) for row, cols in table.items() for col, cell in cols.items()]
     if not any(cell.source is not None and cell.source.method == "ocr" for _, cell in cells):
         return None
@@ -449,7 +605,13 @@ def _table_of(check_id: str) -> str | None:
     return _CHECK_TABLE.get(parts[0]) or _CHECK_TABLE.get(".".join(parts[:2]))
 
 
+_OK: Final = attrgetter("ok")
+_SOURCE: Final = attrgetter("source")
+
+
 def _with_ocr_notes(checks: list[Check], tables: Mapping[str, Table | None]) -> list[Check]:
+    if False not in map(_OK, checks):  # most reports: no failing check, nothing to note (ok is bool|None)
+        return checks
     notes: dict[str, str | None] = {}
     out: list[Check] = []
     for check in checks:

@@ -35,6 +35,8 @@ class _Table:
     by_code: dict[str, Division]
     by_name: dict[str, tuple[Division, ...]]
     max_name_len: int
+    # The lengths (≥ 2, longest first) of the names that start with a character: _scan tries only these.
+    lengths_by_first: dict[str, tuple[int, ...]]
 
 
 def _parse_level(text: str) -> Level:
@@ -58,10 +60,15 @@ def _table() -> _Table:
         division = Division(code, name, _parse_level(level), parent or None)
         by_code[code] = division
         by_name.setdefault(name, []).append(division)
+    lengths: dict[str, set[int]] = {}
+    for name in by_name:
+        if len(name) >= 2:
+            lengths.setdefault(name[0], set()).add(len(name))
     return _Table(
         by_code,
         {name: tuple(divs) for name, divs in by_name.items()},
         max(len(name) for name in by_name),
+        {first: tuple(sorted(found, reverse=True)) for first, found in lengths.items()},
     )
 
 
@@ -171,7 +178,30 @@ class _Mention:
 
 
 def _scan(text: str) -> list[_Mention]:
-    """Official division names in `text`, leftmost-longest, in order."""
+    """Official division names in `text`, leftmost-longest, in order: at each position only the lengths
+    of the names starting with its character are tried (as _scan_general tries every length)."""
+    table = _table()
+    by_name, lengths_by_first = table.by_name, table.lengths_by_first
+    out: list[_Mention] = []
+    i = 0
+    end = len(text)
+    while i < end:
+        for length in lengths_by_first.get(text[i], ()):
+            if length > end - i:
+                continue
+            name = text[i : i + length]
+            found = by_name.get(name)
+            if found:
+                out.append(_Mention(i, i + length, name, tuple(_collapse(list(found)))))
+                i += length
+                break
+        else:
+            i += 1
+    return out
+
+
+def _scan_general(text: str) -> list[_Mention]:
+    """_scan, every length at every position."""
     table = _table()
     out: list[_Mention] = []
     i = 0
@@ -188,6 +218,16 @@ def _scan(text: str) -> list[_Mention]:
     return out
 
 
+# Organs and titles recur (an organ names itself in every report it issues): their scans are memoised;
+# long texts are not (memory). Tuples, so that no caller can change a memoised scan.
+_CACHE_MAX_LEN = 256
+def _scan_tuple(text: str) -> tuple[_Mention, ...]:
+    return tuple(_scan(text))
+
+
+_scan_cached = lru_cache(maxsize=4096)(_scan_tuple)
+
+
 def find_in_text(text: str, context: str | None = None) -> RegionRef:
     """The most specific division named in `text` (an organ or a title prefix), as written, with its code.
 
@@ -195,7 +235,7 @@ def find_in_text(text: str, context: str | None = None) -> RegionRef:
     ancestors appearing in `context` (the report's text). Unresolved same-named places keep the name and a
     null code rather than a guess. Returns RegionRef() when no division name is found.
     """
-    mentions = _scan(text)
+    mentions = _scan_cached(text) if len(text) <= _CACHE_MAX_LEN else _scan(text)
     best: tuple[str, Division | None] | None = None
     previous: list[Division] = []
     for m in mentions:

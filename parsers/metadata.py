@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from parsers import divisions
 from parsers.blocks import Block, Line
@@ -79,15 +80,20 @@ def parse_date(text: str) -> dt.date | None:
 # Signature
 # ---------------------------------------------------------------------------------------------
 
-_ORGAN_SUFFIX = (
-    r"(?:人民政府办公室|人民政府办公厅|人民政府|政府办公室|政府办|办公室|办公厅|委员会|政府"
-    r"|局|厅|委|办|中心|院|所|站|队)"
-)
+_ORGAN_SUFFIXES = (
+    "人民政府办公室", "人民政府办公厅", "人民政府", "政府办公室", "政府办", "办公室", "办公厅", "委员会",
+    "政府", "局", "厅", "委", "办", "中心", "院", "所", "站", "队",
+)  # fmt: skip
+_ORGAN_SUFFIX = "(?:" + "|".join(_ORGAN_SUFFIXES) + ")"
 # An optional organ name, then a date, ending the line (page residue such as '|' aside).
 _SIGNATURE_TAIL = re.compile(
     rf"(?:^|(?<=\s))(?:(\S{{2,40}}?{_ORGAN_SUFFIX})\s*)?(?:{_DATE.pattern})[\s|]*$"
 )
 _ORGAN_LINE = re.compile(rf"^\S{{2,40}}{_ORGAN_SUFFIX}$")
+# Without any character an organ suffix ends with, the tail's organ group can match nowhere: the tail is
+# then searched for without it (the same matches, no group tried at every position).
+_ORGAN_SUFFIX_END = re.compile("[" + "".join(sorted({suffix[-1] for suffix in _ORGAN_SUFFIXES})) + "]")
+_SIGNATURE_DATE_ONLY = re.compile(rf"(?:^|(?<=\s))(?:{_DATE.pattern})[\s|]*$")
 _SIGNATURE_LOOKBACK = 3  # the signature is among the last lines; earlier dates are body text
 
 
@@ -115,16 +121,12 @@ def find_signature(lines: list[str]) -> Signature | None:
                 break
     indexes.reverse()
     for i in reversed(indexes[-_SIGNATURE_LOOKBACK:]):
-        text = lines[i].rstrip()
-        m = _SIGNATURE_TAIL.search(text)
-        if m is None:
+        text = lines[i]
+        tail = _signature_tail_cached(text) if len(text) <= _CACHE_MAX_LEN else _signature_tail(text)
+        if tail is None:
             continue
-        date = _date_of_tail(m)
-        if date is None:
-            continue
-        start = m.start()
+        start, organ, date = tail
         line = i
-        organ = m.group(1)
         if start == 0 and organ is None:
             # the organ may stand alone on the line above the date
             before = [j for j in indexes if j < i]
@@ -133,6 +135,34 @@ def find_signature(lines: list[str]) -> Signature | None:
                 organ = lines[line].strip(" |")
         return Signature(line, start, date, organ)
     return None
+
+
+def _signature_tail(line: str) -> tuple[int, str | None, dt.date] | None:
+    """Where a signature ending `line` starts, its organ (if written before the date) and its date."""
+    text = line.rstrip()
+    # A date ends with a digit or 日, and only spaces and bars may follow it: a line whose last other
+    # character is neither (prose ends with 。) is rejected before the pattern's search of the whole line.
+    last = text
+    while last.endswith("|"):
+        last = last.rstrip("|").rstrip()
+    if not (last[-1:].isdecimal() or last.endswith("日")):
+        return None
+    if _ORGAN_SUFFIX_END.search(text) is None:
+        m = _SIGNATURE_DATE_ONLY.search(text)
+        organ = None
+    else:
+        m = _SIGNATURE_TAIL.search(text)
+        organ = m.group(1) if m else None
+    if m is None:
+        return None
+    date = _date_of_tail(m)
+    return None if date is None else (m.start(), organ, date)
+
+
+# Closing lines recur (dates, organ names) and metadata and sections both look for the signature: the
+# verdicts are memoised; long lines are not (memory).
+_CACHE_MAX_LEN = 256
+_signature_tail_cached = lru_cache(maxsize=4096)(_signature_tail)
 
 
 def _date_of_tail(m: re.Match[str]) -> dt.date | None:
@@ -151,6 +181,8 @@ def sign_date(lines: list[str]) -> dt.date | None:
 # ---------------------------------------------------------------------------------------------
 
 _REPORT_WORDS = ("年度报告", "工作报告", "工作汇报", "年报")
+# Whether a text holds any of _REPORT_WORDS, in one C-level search.
+_REPORT_WORD = re.compile("|".join(map(re.escape, _REPORT_WORDS)))
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||--|——|—|-|－|::)\s*")
 _YEAR_CN = rf"[{_CN_DIGIT_CLASS}]{{4}}"
 _TITLE_YEAR = re.compile(rf"((?:19|20)\d{{2}}|{_YEAR_CN})\s*年")
@@ -189,7 +221,7 @@ def _first_report_line(blocks: list[Block], limit: int = 12) -> str | None:
         seen += 1
         if seen > limit:
             break
-        if len(text) <= 80 and any(w in text for w in _REPORT_WORDS):
+        if len(text) <= 80 and _REPORT_WORD.search(text):
             return text
     return None
 
@@ -199,7 +231,7 @@ def _strip_site_suffix(title: str) -> str:
     if not parts:
         return title
     for part in parts:
-        if any(w in part for w in _REPORT_WORDS):
+        if _REPORT_WORD.search(part):
             return part
     return parts[0]
 
@@ -208,15 +240,25 @@ def extract_title(doc: Document) -> str | None:
     """The report's own title: the first of ArticleTitle, <title> (site suffix cut) and the first body
     line that reads as a report title (…年度报告/工作汇报); metas are often stale or copied from the
     column, so one that does not read as a report title yields to a body line that does."""
-    article_title = doc.metas.get("ArticleTitle", "").strip()
-    page_title = _strip_site_suffix(doc.title) if doc.title and doc.type == "html" else ""
-    line = _first_report_line(doc.blocks) or ""
-    candidates = [clean_title(t) for t in (article_title, page_title, line) if t and clean_title(t)]
-    for title in candidates:
-        if any(w in title for w in _REPORT_WORDS):
+    # The sources are read in order and only as far as needed: the first that reads as a report title wins
+    # (most pages: ArticleTitle), else the first non-empty one.
+    first_found: str | None = None
+    for source in range(3):
+        if source == 0:
+            raw = doc.metas.get("ArticleTitle", "").strip()
+        elif source == 1:
+            raw = _strip_site_suffix(doc.title) if doc.title and doc.type == "html" else ""
+        else:
+            raw = _first_report_line(doc.blocks) or ""
+        title = clean_title(raw) if raw else ""
+        if not title:
+            continue
+        if _REPORT_WORD.search(title):
             return title
-    if candidates:
-        return candidates[0]
+        if first_found is None:
+            first_found = title
+    if first_found is not None:
+        return first_found
     first = next((b.text for b in doc.blocks if isinstance(b, Line) and b.text.strip(" |")), None)
     return clean_title(first) if first and len(first) <= 80 else None
 
@@ -286,6 +328,10 @@ def _place_name(organ: str) -> str | None:
     return m.group(1) if m and not _NOT_PLACE.search(m.group(1)) else None
 
 
+# An organ recurs in every report it issues.
+_place_name_cached = lru_cache(maxsize=4096)(_place_name)
+
+
 def extract_region(organ: str | None, title: str | None, metas: dict[str, str], context: str) -> RegionRef:
     """The region the report's organ belongs to.
 
@@ -303,24 +349,31 @@ def extract_region(organ: str | None, title: str | None, metas: dict[str, str], 
     if found.code:
         return found
     if site_code:
-        name = found.name or (_place_name(organ) if organ else None)
+        name = found.name or (_place_name_cached(organ) if organ else None)
         if name is None:
             known = divisions.lookup(site_code)
             name = known.name if known else None
         return RegionRef(name, site_code)
     if found.name:
         return found
-    return RegionRef(_place_name(organ) if organ else None, None)
+    return RegionRef(_place_name_cached(organ) if organ else None, None)
 
 
 def _is_bare_place(organ: str) -> bool:
-    return divisions.find_in_text(organ).name == organ or _place_name(organ) == organ
+    return divisions.find_in_text(organ).name == organ or _place_name_cached(organ) == organ
+
+
+# An organ recurs in every report it issues.
+_is_bare_place_cached = lru_cache(maxsize=4096)(_is_bare_place)
+
+
+_SITE_CODE = re.compile(r"\s*(\d{6})")
 
 
 def _site_region_code(metas: dict[str, str]) -> str | None:
     for key, value in metas.items():
         if key.lower() == "siteidcode":
-            m = re.match(r"\s*(\d{6})", value)
+            m = _SITE_CODE.match(value)
             if m:
                 return m.group(1)
     return None
@@ -399,7 +452,7 @@ def extract(doc: Document, published: dt.date | str | None = None) -> Metadata:
     context = "\n".join(lines[:80])
     signature = find_signature(lines)
     signed = signature.organ if signature else None
-    if signed and organ and signed.startswith(organ) and _is_bare_place(organ):
+    if signed and organ and signed.startswith(organ) and _is_bare_place_cached(organ):
         organ = signed  # "泰顺县2020年…" signed 泰顺县人民政府: the signature names the body
     return Metadata(
         title=title,

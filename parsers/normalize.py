@@ -13,6 +13,8 @@ from typing import Final, Literal
 
 import opencc
 
+from parsers.script_chars import OPENCC_VERSION, T2S_CHANGED_CLASS
+
 # Full-width ASCII (U+FF01..U+FF5E) maps onto ASCII by a fixed offset. The ideographic comma 、 and
 # full stop 。 live outside that block and stay as they are: they carry meaning in Chinese prose.
 _WIDTH: Final[dict[int, str]] = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}
@@ -141,12 +143,43 @@ def label_key(s: str) -> str:
     return _label_key(s) if len(s) <= _CACHE_MAX_LEN else _WHITESPACE.sub("", _normalize(s))
 
 
+@lru_cache(maxsize=1)
+def _t2s_changed() -> re.Pattern[str] | None:
+    """The characters at which t2s can change a text (parsers.script_chars), or None when the installed
+    OpenCC is not the one that list was generated from: then every text takes the general path."""
+    if opencc.__version__ != OPENCC_VERSION:
+        return None
+    return re.compile(f"[{T2S_CHANGED_CLASS}]")
+
+
 def detect_script(raw: str) -> Literal["simplified", "traditional"]:
     """Script of the source text before normalisation.
 
     Traditional when a clear share of its CJK characters are ones t2s changes: a Simplified report
     may quote the odd Traditional character (a name, a seal), a Traditional one changes hundreds.
     """
+    if raw.isascii():
+        return "simplified"
+    changed_at = _t2s_changed()
+    # t2s maps every character and phrase to one of the same length, so a position it changes holds one
+    # of the listed characters: fewer than two of them cannot make the two changes "traditional" needs.
+    # One C-level scan instead of converting the whole text. The list covers the BMP only: a text beyond
+    # it (a surrogate pair in UTF-16) takes the general path, and so does one that cannot be encoded
+    # (a lone surrogate), which the general path reports as it always has.
+    if changed_at is not None:
+        try:
+            in_bmp = len(raw.encode("utf-16-le")) == 2 * len(raw)
+        except UnicodeEncodeError:
+            in_bmp = False
+        if in_bmp:
+            first = changed_at.search(raw)
+            if first is None or changed_at.search(raw, first.end()) is None:
+                return "simplified"
+    return _detect_script_converted(raw)
+
+
+def _detect_script_converted(raw: str) -> Literal["simplified", "traditional"]:
+    """detect_script by converting the whole text (the general path)."""
     if raw.isascii():
         return "simplified"
     converted: str = _t2s().convert(raw)

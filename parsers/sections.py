@@ -65,7 +65,7 @@ class Section:
         """Its lines joined with newlines; "" when the heading stands alone; None when absent."""
         if self.heading is None:
             return None
-        return "\n".join(_block_lines(self.blocks))
+        return _text_of(self.blocks)
 
 
 @dataclass
@@ -89,6 +89,21 @@ class Sections:
 
     def found(self) -> list[str]:
         return [sid for sid, s in self.sections.items() if s.heading is not None]
+
+
+def _text_of(blocks: list[Block]) -> str:
+    """"\n".join(_block_lines(blocks)), in one pass: a line's cleaned text is never "" unless the line is
+    dropped (all bars) or blank, and a grid's rows never join to "" unless it has none; when some part is
+    "", the general path decides."""
+    parts = [
+        b.text.strip().rstrip("| ").strip()
+        if isinstance(b, Line)
+        else "\n".join([" | ".join(row) for row in b.rows if any(row)])
+        for b in blocks
+    ]
+    if "" in parts:
+        return "\n".join(_block_lines(blocks))
+    return "\n".join(parts)
 
 
 def _block_lines(blocks: list[Block]) -> list[str]:
@@ -210,7 +225,7 @@ def _match_heading(text: str, allow_legacy: bool) -> HeadingMatch | None:
         fuzzy = _fuzzy_section(key)
         if fuzzy is not None:
             return HeadingMatch(fuzzy, stripped.strip(_TRAILING_PUNCT), "", "fuzzy", True)
-    if allow_legacy and len(key) <= _LEGACY_MAX_CHARS:
+    if allow_legacy and len(key) <= _LEGACY_MAX_CHARS and _legacy_keyword().search(key) is not None:
         for sid in _LEGACY_ORDER:
             spec = template.SECTION_BY_ID[sid]
             if any(word in key for word in spec.legacy_keywords):
@@ -221,6 +236,26 @@ def _match_heading(text: str, allow_legacy: bool) -> HeadingMatch | None:
 _match_heading_cached = lru_cache(maxsize=16384)(_match_heading)
 
 
+@lru_cache(maxsize=1)
+def _legacy_keyword() -> re.Pattern[str]:
+    """Any legacy keyword of any section: a key without one is no legacy heading (one C-level search
+    before the keywords are tried section by section, in order)."""
+    words = sorted({w for sid in _LEGACY_ORDER for w in template.SECTION_BY_ID[sid].legacy_keywords}, key=len)
+    return re.compile("|".join(re.escape(w) for w in reversed(words)) or "(?!)")
+
+
+@lru_cache(maxsize=1)
+def _wording_chars() -> frozenset[str]:
+    """Every character some section wording has."""
+    return frozenset("".join(wording for _, wording in _wordings()))
+
+
+@lru_cache(maxsize=1)
+def _wording_sets() -> tuple[tuple[int, frozenset[str]], ...]:
+    """Each wording's length and set of characters."""
+    return tuple((len(wording), frozenset(wording)) for _, wording in _wordings())
+
+
 def _fuzzy_section(key: str) -> str | None:
     """The section whose wording `key` is a near-miss of (difflib ratio ≥ _FUZZY_MIN_RATIO), best first.
 
@@ -228,6 +263,24 @@ def _fuzzy_section(key: str) -> str | None:
     characters the two strings share as multisets (its quick_ratio), so a wording that cannot reach the
     threshold by either bound is skipped unmatched.
     """
+    # The same bounds for all wordings at once: no wording shares more of key's characters than key has
+    # in the wordings' alphabet (c), and 2·min(c, W)/(len(key)+W) is largest at W = c, so a key with
+    # 2c/(len(key)+c) below the threshold matches none: one C-level count. (Ratios of such short lengths
+    # below the threshold are below it by far more than the margin, which keeps a tie for the general path.)
+    shared_at_most = sum(map(_wording_chars().__contains__, key))
+    if key and 2.0 * shared_at_most / (len(key) + shared_at_most) < _FUZZY_MIN_RATIO - 1e-9:
+        return None
+    # Then wording by wording, counting key's characters in the wording's set (at least the multiset
+    # count): when no wording can reach the threshold, the general path would match none.
+    for length, chars in _wording_sets():
+        shared_at_most = min(sum(map(chars.__contains__, key)), length)
+        if 2.0 * shared_at_most / (len(key) + length) >= _FUZZY_MIN_RATIO - 1e-9:
+            return _fuzzy_section_general(key)
+    return None
+
+
+def _fuzzy_section_general(key: str) -> str | None:
+    """_fuzzy_section, wording by wording."""
     best: tuple[float, str] | None = None
     key_counts = Counter(key)
     for sid, wording, counts in _wording_counts():
@@ -244,11 +297,43 @@ def _fuzzy_section(key: str) -> str | None:
 
 
 # A numbered heading can follow a sentence end inside a line only where an ordinal and 、 stand.
-_INLINE_ORDINAL = re.compile(rf"{_CN_ORDINAL}\s*[、.．]")
+# (_CN_ORDINAL's [一…十]{1,2} written out as [一…十][一…十]?: the same matches, and the engine then skips
+# ahead to the numeral's class, twice as fast on prose.)
+_NUMERAL = "[一二三四五六七八九十]"
+_INLINE_ORDINAL = re.compile(rf"{_NUMERAL}{_NUMERAL}?\s*[、.．]")
+
+
+# What may stand right before an inline heading's ordinal (besides whitespace): _INLINE_NUMBER's lookbehind.
+_SENTENCE_END = "。；;！!？?:：|"
 
 
 def _split_inline(text: str) -> list[str]:
-    """Cut a line before every numbered official heading that follows a sentence end inside it."""
+    """Cut a line before every numbered official heading that follows a sentence end inside it.
+
+    _INLINE_NUMBER ends its matches where an ordinal starts whose previous character is whitespace or a
+    sentence end (its lookbehind, or the whitespace it consumed); those are the starts of _INLINE_ORDINAL
+    matches so preceded (an ordinal inside another match follows a numeral, never such a character), found
+    here without trying the lookbehinds at every position (_split_inline_general: the pattern itself).
+    """
+    cuts = [0]
+    for m in _INLINE_ORDINAL.finditer(text):
+        pos = m.start()
+        if pos == 0 or pos in cuts:
+            continue
+        before = text[pos - 1]
+        if not before.isspace() and before not in _SENTENCE_END:
+            continue
+        found = match_heading(text[pos : pos + _INLINE_WINDOW], allow_legacy=False)
+        if found is not None and found.strength == "exact" and found.numbered:
+            cuts.append(pos)
+    if len(cuts) == 1:
+        return [text]
+    cuts.append(len(text))
+    return [text[a:b].strip() for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+
+
+def _split_inline_general(text: str) -> list[str]:
+    """_split_inline by _INLINE_NUMBER."""
     if _INLINE_ORDINAL.search(text) is None:
         return [text]
     cuts = [0]
@@ -317,7 +402,8 @@ def _with_text(block: Line, text: str) -> Line:
     return Line(text, block.method, block.page, block.confidence)
 
 
-def _items(blocks: list[Block]) -> _Items:
+def _items_general(blocks: list[Block]) -> _Items:
+    """_items, one line at a time: the general form (for wordings without a fixed first character)."""
     items = _Items()
     out_blocks, matches, originals, joinable = items.blocks, items.matches, items.originals, items.joinable
     for block in blocks:
@@ -354,6 +440,122 @@ def _items(blocks: list[Block]) -> _Items:
                 if len(heading.text) <= _JOIN_FIRST_MAX and _chinese_numbered(heading.text):
                     joinable.append(len(out_blocks))
                 items.add(heading, found, _with_text(block, piece))
+    return _join_split_headings(items)
+
+
+@lru_cache(maxsize=1)
+def _candidate() -> re.Pattern[str] | None:
+    """What a line must start with for _line_pieces to find anything in it, unless it holds an
+    _INLINE_ORDINAL (None: no such test, when some wording has no fixed first character).
+
+    A heading match needs the line, past spaces and bars, to start with an ordinal (第, a Chinese
+    numeral, or digits with 、．: only these make _numbering's prefix; a Chinese numeral may also start
+    a wording-less legacy or fuzzy heading) or with a wording's first character; a cut needs
+    _INLINE_ORDINAL; a joinable line starts with a Chinese ordinal. Anything else is a plain line.
+    """
+    by_first = _patterns_by_first()
+    if by_first is None:
+        return None
+    firsts = "".join(re.escape(ch) for ch in sorted(by_first))
+    numerals = "".join(sorted(_CN_NUMBERING_START))
+    return re.compile(rf"[\s|]*(?:[{firsts}{numerals}]|\d{{1,2}}\s*[、．])")
+
+
+def _line_verdict(text: str) -> _Pieces | HeadingMatch | None:
+    """_line_pieces(text) for _items: None for a plain line (one piece, no heading, not joinable), the match
+    alone for a line that is an exact heading and nothing else (most heading lines), skipping the
+    matching for lines that cannot be anything but plain (_candidate; _INLINE_ORDINAL, which starts with
+    a numeral, is only searched for in lines with one of the marks that must follow it)."""
+    candidate = _candidate()
+    if candidate is not None and candidate.match(text) is None:
+        # _has_inline_ordinal, inline: most lines end here
+        if "、" not in text and "." not in text and "．" not in text:
+            return None
+        if _INLINE_ORDINAL.search(text) is None:
+            return None
+    line = _line_pieces(text)
+    if not line.pieces:
+        return line if line.joinable else None
+    if len(line.pieces) == 1:
+        found = line.pieces[0][1]
+        if found is not None and found.strength == "exact" and found.heading == text and not found.rest:
+            return found
+    return line
+
+
+def _has_inline_ordinal(text: str) -> bool:
+    """_INLINE_ORDINAL.search(text), asked only of lines with one of the marks that must follow the numeral
+    (str's own search is far cheaper than the pattern's)."""
+    if "、" not in text and "." not in text and "．" not in text:
+        return False
+    return _INLINE_ORDINAL.search(text) is not None
+
+
+_line_verdict_cached = lru_cache(maxsize=16384)(_line_verdict)
+
+
+def _items(blocks: list[Block]) -> _Items:
+    """The body as split sees it (see _Items), as _items_general makes it. Most lines are plain: each
+    takes one memo lookup, and only the others are looked at one by one."""
+    if _candidate() is None:
+        return _items_general(blocks)
+    verdicts = [
+        None  # a grid is plain
+        if isinstance(b, Grid)
+        else (_line_verdict_cached(t) if len(t := b.text) <= _CACHE_MAX_LEN else _line_verdict(t))
+        for b in blocks
+    ]
+    out_blocks: list[Block] = []
+    heads: list[int] = []
+    head_matches: list[HeadingMatch] = []
+    originals: dict[int, Block] = {}
+    joinable: list[int] = []
+    start = 0
+    for i in itertools.compress(range(len(verdicts)), verdicts):
+        line = verdicts[i]
+        block = blocks[i]
+        assert line is not None and isinstance(block, Line)
+        out_blocks.extend(blocks[start:i])
+        start = i + 1
+        if isinstance(line, HeadingMatch):  # the whole line is the heading
+            heads.append(len(out_blocks))
+            head_matches.append(line)
+            out_blocks.append(block)
+            continue
+        if not line.pieces:  # joinable, whole
+            joinable.append(len(out_blocks))
+            out_blocks.append(block)
+            continue
+        for piece, found in line.pieces:  # as _items_general adds them
+            if found is None:
+                if len(piece) <= _JOIN_FIRST_MAX and _chinese_numbered(piece):
+                    joinable.append(len(out_blocks))
+                out_blocks.append(_with_text(block, piece))
+                continue
+            heads.append(len(out_blocks))
+            head_matches.append(found)
+            heading = _with_text(block, found.heading)
+            if found.strength == "exact":
+                out_blocks.append(heading)
+                if found.rest:
+                    if len(found.rest) <= _JOIN_FIRST_MAX and _chinese_numbered(found.rest):
+                        joinable.append(len(out_blocks))
+                    out_blocks.append(_with_text(block, found.rest))
+            else:
+                if len(heading.text) <= _JOIN_FIRST_MAX and _chinese_numbered(heading.text):
+                    joinable.append(len(out_blocks))
+                originals[len(out_blocks)] = _with_text(block, piece)
+                out_blocks.append(heading)
+    out_blocks.extend(blocks[start:])
+    matches: list[HeadingMatch | None] = [None] * len(out_blocks)
+    for pos, match in zip(heads, head_matches, strict=True):
+        matches[pos] = match
+    at: list[Block | None] = [None] * len(out_blocks)
+    for pos, original in originals.items():
+        at[pos] = original
+    items = _Items()
+    items.blocks, items.matches, items.originals, items.heads = out_blocks, matches, at, heads
+    items.joinable = joinable
     return _join_split_headings(items)
 
 
