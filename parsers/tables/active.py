@@ -12,10 +12,10 @@ from typing import Final
 
 from parsers import template
 from parsers.model import Table
-from parsers.tables.build import RowShape, build
-from parsers.tables.labels import active_row_keys, match
+from parsers.tables.build import RowShape, build_at
+from parsers.tables.labels import active_row_keys, candidate_rows, match
 from parsers.tables.tokens import Token
-from parsers.tables.walk import collect_runs
+from parsers.tables.walk import Finder, Walked, collect_runs, collect_walk
 
 NAME: Final[str] = "二"
 # A single matched row could be a word in a list; two rows make a table.
@@ -24,9 +24,10 @@ MIN_ROWS: Final[int] = 2
 
 @lru_cache(maxsize=16384)
 def _match(fmt: str, candidate: str) -> str | None:
-    for row in active_row_keys(fmt):
-        if match(candidate, row) is not None:
-            return row.id
+    rows = active_row_keys(fmt)
+    for idx in candidate_rows("active", fmt, candidate):
+        if match(candidate, rows[idx]) is not None:
+            return rows[idx].id
     return None
 
 
@@ -35,7 +36,7 @@ def _shapes(fmt: str) -> tuple[RowShape, ...]:
     return tuple(RowShape(r.id, r.columns) for r in template.ACTIVE_DISCLOSURE[fmt])
 
 
-def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[Token]]:
+def _finder(fmt: str) -> Finder:
     def find(candidates: Sequence[str]) -> str | None:
         for candidate in candidates:
             row = _match(fmt, candidate)
@@ -43,13 +44,23 @@ def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[Token]]:
                 return row
         return None
 
-    return collect_runs(tokens, find)
+    return find
+
+
+def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[Token]]:
+    return collect_runs(tokens, _finder(fmt), f"active {fmt}")
+
+
+def find_walk(tokens: Sequence[Token], fmt: str) -> Walked:
+    """find_runs as positions in `tokens` (shared with the walk memo: not to be changed)."""
+    return collect_walk(tokens, _finder(fmt), f"active {fmt}")
 
 
 def read_active(tokens: Sequence[Token], fmt: str) -> tuple[Table | None, list[str], int]:
     """(table or None, warnings, number of rows found)."""
-    runs = find_runs(tokens, fmt)
-    if len(runs) < MIN_ROWS:
-        return None, [], len(runs)
-    table, warnings = build(NAME, _shapes(fmt), runs)
-    return table, warnings, len(runs)
+    walked = find_walk(tokens, fmt)
+    found = len(walked.rows)
+    if found < MIN_ROWS:
+        return None, [], found
+    table, warnings = build_at(NAME, _shapes(fmt), tokens, walked)
+    return table, warnings, found

@@ -119,6 +119,36 @@ def active_row_keys(fmt: str) -> tuple[RowKeys, ...]:
     return tuple(row_keys(r.id, (r.label, *r.synonyms)) for r in template.ACTIVE_DISCLOSURE[fmt])
 
 
+@lru_cache(maxsize=4)
+def _row_index(table: str, fmt: str) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """({full key: rows}, {first character of a core: rows}) of a table's rows (see `candidate_rows`)."""
+    rows = request_row_keys(fmt) if table == "requests" else active_row_keys(fmt)
+    by_key: dict[str, list[int]] = {}
+    by_first: dict[str, list[int]] = {}
+    for idx, row in enumerate(rows):
+        for key in row.keys:
+            by_key.setdefault(key, []).append(idx)
+        for first in {c[0] for c in row.cores if c}:
+            by_first.setdefault(first, []).append(idx)
+    return (
+        {k: tuple(v) for k, v in by_key.items()},
+        {k: tuple(v) for k, v in by_first.items()},
+    )
+
+
+def candidate_rows(table: str, fmt: str, key: str) -> list[int]:
+    """The rows of table `table` ("requests" or "active") that `match(key, row)` may match, in order:
+    a full key of theirs, or a core starting as the key's core does (every core match and tolerant
+    match shares the first character) — the others are not tried."""
+    by_key, by_first = _row_index(table, fmt)
+    bare = key.replace('"', "")
+    token_core = core(bare)
+    found = set(by_key.get(bare, ()))
+    if token_core:
+        found.update(by_first.get(token_core[0], ()))
+    return sorted(found)
+
+
 @lru_cache(maxsize=1)
 def review_block_keys() -> tuple[RowKeys, ...]:
     return tuple(row_keys(b.id, (b.label, *b.synonyms)) for b in template.REVIEW_BLOCKS)

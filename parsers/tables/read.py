@@ -10,18 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Final, Protocol
 
 from parsers import template
-from parsers.blocks import Block
+from parsers.blocks import Block, Line
 from parsers.model import Table
 from parsers.tables.active import read_active
 from parsers.tables.labels import format_markers
 from parsers.tables.requests import read_requests
 from parsers.tables.review import read_review
+from parsers.tables.tokens import MAX_LABEL_LEN as _MAX_LABEL_LEN
 from parsers.tables.tokens import Token, tokenize
 
 PREAMBLE: Final[str] = "preamble"
+_SEPARATOR: Final[str] = "\x00"
+_KIND: Final = itemgetter(0)
+_KEY: Final = itemgetter(2)
+_STOP: Final[str] = "。"
 # Each table's id is also the id of the section it belongs under (its "home").
 
 
@@ -54,16 +60,39 @@ class _Place:
     tokens: list[Token]
 
 
+def _inert(blocks: Sequence[Block]) -> bool:
+    """Whether the blocks are lines of prose only: every word holds a full stop and no line a `|`.
+
+    Such a line tokenizes to one prose label per physical line (a word with 。 is never a value, and
+    the label it joins keeps the 。), and prose labels open no row, start no table 四 and carry no
+    format marker: a place of them reads exactly as a place of no tokens, so it is not tokenized."""
+    for block in blocks:
+        if not isinstance(block, Line):
+            return False
+        text = block.text
+        if "。" not in text or "|" in text:
+            return False
+        words = text.split()
+        # Prose lines rarely hold spaces: one word, and the text holds a full stop.
+        if len(words) > 1 and not all(_STOP in word for word in words):
+            return False
+    return True
+
+
+def _tokens(blocks: Sequence[Block]) -> list[Token]:
+    return [] if _inert(blocks) else tokenize(blocks)
+
+
 def _places(sections: Mapping[str, Sequence[Block]] | SectionsLike) -> list[_Place]:
     if isinstance(sections, Mapping):
-        return [_Place(name, tokenize(blocks)) for name, blocks in sections.items()]
+        return [_Place(name, _tokens(blocks)) for name, blocks in sections.items()]
     places = [
-        _Place(sid, tokenize(section.blocks))
+        _Place(sid, _tokens(section.blocks))
         for sid, section in sections.sections.items()
         if section.heading is not None
     ]
     if sections.preamble:
-        places.append(_Place(PREAMBLE, tokenize(sections.preamble)))
+        places.append(_Place(PREAMBLE, _tokens(sections.preamble)))
     return places
 
 
@@ -86,11 +115,25 @@ def _search_order(places: Sequence[_Place], home: str) -> list[_Place]:
 
 def detect_format(places: Sequence[_Place]) -> str | None:
     """ "2021" or "2019" from labels only that format's tables carry (2021 wins), else None."""
-    keys = [t.key for p in places for t in p.tokens if t.kind == "label" and not t.is_prose]
+    # The distinct keys are gathered at C speed (values and breaks have the key "", which holds no
+    # marker); a label's prose verdict is a function of its key (`Token.is_prose`: a full stop, or
+    # longer than any label), so dropping the prose keys from the set leaves exactly the keys of
+    # labels that are not prose. They are joined into one string, and no marker holds the separator,
+    # so a marker is in the string exactly when it is in one key.
+    distinct: set[str] = set()
+    for place in places:
+        distinct.update(map(_KEY, place.tokens))
+    keys = _SEPARATOR.join([key for key in distinct if _STOP not in key and len(key) <= _MAX_LABEL_LEN])
     for fmt, markers in format_markers():
-        if any(marker in key for key in keys for marker in markers):
+        if any(marker in keys for marker in markers):
             return fmt
     return None
+
+
+def _searched(places: Sequence[_Place]) -> list[_Place]:
+    """The places a table is looked for in: a place without value tokens reads nothing (every run, of
+    rows or of table 四, is of values) and gives no warning, so it is left out."""
+    return [p for p in places if "value" in map(_KIND, p.tokens)]
 
 
 @dataclass
@@ -154,7 +197,8 @@ def read_tables(
         candidates = [fmt_hint]
     else:
         candidates = list(template.TABLE_FORMATS)
-    readings = [_read(places, fmt) for fmt in candidates]
+    searched = _searched(places)
+    readings = [_read(searched, fmt) for fmt in candidates]
     best = max(readings, key=lambda r: r.rows)  # max keeps the first on ties: 2021
     found = any(t is not None for t in best.tables.values())
     warnings = list(best.warnings)

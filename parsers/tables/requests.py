@@ -13,10 +13,10 @@ from typing import Final
 
 from parsers import template
 from parsers.model import Table
-from parsers.tables.build import RowShape, build
-from parsers.tables.labels import match, request_row_keys, strip_groups
+from parsers.tables.build import RowShape, build_at
+from parsers.tables.labels import candidate_rows, match, request_row_keys, strip_groups
 from parsers.tables.tokens import Token
-from parsers.tables.walk import collect_runs
+from parsers.tables.walk import Finder, Walked, collect_runs, collect_walk
 
 NAME: Final[str] = "三"
 # A short core ("其他", "总计") may skip at most this many rows not found.
@@ -36,7 +36,9 @@ def _matches(fmt: str, candidate: str) -> tuple[tuple[int, bool], ...]:
     cached because the same labels recur in every report."""
     key = strip_groups(candidate)
     out: list[tuple[int, bool]] = []
-    for idx, row in enumerate(request_row_keys(fmt)):
+    rows = request_row_keys(fmt)
+    for idx in candidate_rows("requests", fmt, key):
+        row = rows[idx]
         strength = match(key, row)
         if strength is not None:
             out.append((idx, strength == "label" or not row.short))
@@ -48,7 +50,8 @@ def _shapes(fmt: str) -> tuple[RowShape, ...]:
     return tuple(RowShape(r.id, template.REQUEST_COLUMNS) for r in template.request_rows(fmt))
 
 
-def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[Token]]:
+def _finder(fmt: str) -> Finder:
+    """A fresh finder: its state (the row reached) starts afresh with every walk."""
     rows = request_row_keys(fmt)
     pos = 0
 
@@ -62,13 +65,24 @@ def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[Token]]:
                 return rows[idx].id
         return None
 
-    return collect_runs(tokens, find)
+    return find
+
+
+def find_runs(tokens: Sequence[Token], fmt: str) -> dict[str, list[Token]]:
+    # find's state (the row reached) starts afresh with every walk: its answers follow from the candidates.
+    return collect_runs(tokens, _finder(fmt), f"requests {fmt}")
+
+
+def find_walk(tokens: Sequence[Token], fmt: str) -> Walked:
+    """find_runs as positions in `tokens` (shared with the walk memo: not to be changed)."""
+    return collect_walk(tokens, _finder(fmt), f"requests {fmt}")
 
 
 def read_requests(tokens: Sequence[Token], fmt: str) -> tuple[Table | None, list[str], int]:
     """(table or None, warnings, number of rows found)."""
-    runs = find_runs(tokens, fmt)
-    if len(runs) < MIN_ROWS:
-        return None, [], len(runs)
-    table, warnings = build(NAME, _shapes(fmt), runs, applicant_sum_holds)
-    return table, warnings, len(runs)
+    walked = find_walk(tokens, fmt)
+    found = len(walked.rows)
+    if found < MIN_ROWS:
+        return None, [], found
+    table, warnings = build_at(NAME, _shapes(fmt), tokens, walked, applicant_sum_holds)
+    return table, warnings, found

@@ -71,7 +71,7 @@ def _by_block(tokens: Sequence[Token]) -> dict[str, list[Token]]:
                     return block.id
         return None
 
-    runs = collect_runs(tokens, find)
+    runs = collect_runs(tokens, find, "review blocks")
     return {block: run for block, run in runs.items() if fit(_texts(run), _COLS)[0] is not None}
 
 

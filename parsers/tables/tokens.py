@@ -30,7 +30,7 @@ TokenKind = Literal["label", "value", "break"]
 _MD_RULE: Final[re.Pattern[str]] = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _PIPES_ONLY: Final[re.Pattern[str]] = re.compile(r"^[|\s]+$")
 # Prose is never a label of a table: a full stop, or a length no template label comes near.
-_MAX_LABEL_LEN: Final[int] = 90
+MAX_LABEL_LEN: Final[int] = 90
 
 
 class Token(NamedTuple):
@@ -40,7 +40,7 @@ class Token(NamedTuple):
     text: str = ""  # cell text as read, stripped; "" for a blank cell and for breaks
     key: str = ""  # label_key(text) for labels
     source: CellSource | None = None  # where a value was read; None for breaks
-    is_prose: bool = False  # a label that is prose (see _MAX_LABEL_LEN), never a row of a table
+    is_prose: bool = False  # a label that is prose (see MAX_LABEL_LEN), never a row of a table
 
 
 BREAK: Final[Token] = Token("break")
@@ -60,7 +60,31 @@ def _value(text: str, source: CellSource | None = None) -> Token:
 
 def _label(text: str, source: CellSource | None = None) -> Token:
     key = label_key(text)
-    return Token("label", text, key, source, "。" in key or len(key) > _MAX_LABEL_LEN)
+    return Token("label", text, key, source, "。" in key or len(key) > MAX_LABEL_LEN)
+
+
+# The same cell texts recur in every table (0, small counts, header labels): one token per (source,
+# text) serves them all. Per source, like build's Cell memo, so a row of cells looks its memo up once;
+# each dict is emptied when full, and the lru_cache (emptied with the others) drops them all.
+_TOKEN_MEMO_ENTRIES: Final[int] = 16384
+_TOKEN_MEMO_MAX_LEN: Final[int] = 256
+
+
+@lru_cache(maxsize=256)
+def _token_memo(source: CellSource | None) -> dict[str, Token]:
+    return {}
+
+
+def _cell_token(text: str, source: CellSource | None, memo: dict[str, Token]) -> Token:
+    """`_cell(text, source)` (not in values), memoised in `memo` (the source's)."""
+    token = memo.get(text)
+    if token is None:
+        token = _cell(text, source)
+        if len(text) <= _TOKEN_MEMO_MAX_LEN:
+            if len(memo) >= _TOKEN_MEMO_ENTRIES:
+                memo.clear()
+            memo[text] = token
+    return token
 
 
 def _words(text: str, source: CellSource | None) -> list[Token]:
@@ -68,7 +92,9 @@ def _words(text: str, source: CellSource | None) -> list[Token]:
     out: list[Token] = []
     pending: list[str] = []
     for word in text.split():
-        if looks_like_value(word):
+        # A word of prose (a full stop: normalisation keeps 。, opencc's t2s tables hold none) is never
+        # a value; its verdict is known without normalising it.
+        if "。" not in word and looks_like_value(word):
             if pending:
                 out.append(_label(" ".join(pending), source))
                 pending = []
@@ -90,6 +116,22 @@ def _cell(text: str, source: CellSource | None, in_values: bool = False) -> Toke
     if in_values or not text or looks_like_value(text):
         return _value(text, source)
     return _label(text, source)
+
+
+def _row_of(cells: Iterable[str], source: CellSource | None) -> list[Token]:
+    """`_row` for cells that share one source (every row but an OCR grid's)."""
+    memo = _token_memo(source)
+    out: list[Token] = []
+    in_values = False
+    for cell in cells:
+        token = _cell_token(cell, source, memo)
+        if in_values:
+            if token.kind == "label":  # _cell with in_values: a value however it reads
+                token = Token("value", token.text, "", source)
+        elif token.kind == "value" and token.text:
+            in_values = True
+        out.append(token)
+    return out
 
 
 def _row(cells: Iterable[tuple[str, CellSource | None]]) -> list[Token]:
@@ -118,7 +160,7 @@ def _pipe_line(line: str, source: CellSource | None) -> list[Token]:
     if body.endswith("|"):
         body = body[:-1]
     cells = body.split("|")
-    out = _row((cell, source) for cell in cells)
+    out = _row_of(cells, source)
     if len(cells) > 1:
         out.append(BREAK)
     return out
@@ -162,7 +204,7 @@ def _row_tokens(row: tuple[str, ...], method: str, page: int | None) -> tuple[To
     if not any(cell.strip() for cell in row):
         return ()
     source = source_of(method, page, None)
-    return (*_row((cell, source) for cell in row), BREAK)
+    return (*_row_of(row, source), BREAK)
 
 
 _row_tokens_cached = lru_cache(maxsize=_MEMO_ENTRIES)(_row_tokens)
