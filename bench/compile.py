@@ -19,6 +19,12 @@ edited (crawler/deploy/Dockerfile: site-packages and the baked egg).
 
 Modules that fail to compile stay Python: when mypy or the C compiler reports errors in some of the listed
 modules, the build drops them and retries once (`skipped.txt` in the build says which and why).
+
+The same build cythonizes and compiles `CYTHON_MODULES` (parsers/_htmlwalk.pyx: the page walks over
+libxml2's nodes, against lxml's public C API and headers, which the lxml wheel ships). They have no Python
+twin to shadow: parsers/document.py uses the extension when it imports and its own Python walk otherwise.
+Without Cython (a dev dependency) the build leaves them out and says so in `skipped.txt`, as for a module
+that fails to compile.
 """
 
 from __future__ import annotations
@@ -75,6 +81,8 @@ COMPILED_MODULES: Final[tuple[str, ...]] = (
     "parsers/tables/tokens.py",
     "parsers/tables/walk.py",
 )
+# Cython sources compiled into the same build (relative to the directory holding `parsers/`).
+CYTHON_MODULES: Final[tuple[str, ...]] = ("parsers/_htmlwalk.pyx",)
 # The shared library of the C group is the top-level module `<GROUP>__mypyc`; a fixed name (not mypyc's
 # hash of the module list) so an installed copy has one predictable file to ship and to remove.
 GROUP: Final[str] = "xxgk_parsers"
@@ -97,13 +105,31 @@ STUB_FIXES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
 MYPY_CONFIG: Final[str] = "[mypy]\npython_version = 3.11\n\n[mypy-lxml.*]\nignore_errors = True\n"
 
 # Run with the staging directory as the working directory (mypycify names modules by their path from it).
-# argv[1]: JSON {"modules": [...], "scratch": dir}. The C sources, objects and mypy's cache go to scratch.
+# argv[1]: JSON {"modules": [...], "cython": [...], "scratch": dir}. The C sources, objects and mypy's cache
+# go to scratch. A Cython source is compiled against lxml's headers (lxml.get_include()); a .pyx Cython
+# rejects is named in the log as `path:line:col:` (what the retry looks for), and the build goes on without.
 _SETUP_SCRIPT: Final[str] = """
-import json, sys
-from setuptools import setup
+import json, os, sys
+from setuptools import Extension, setup
 from mypyc.build import mypycify
 spec = json.loads(sys.argv[1])
 scratch = spec["scratch"]
+extensions = []
+for source in spec["cython"]:
+    import lxml
+    from Cython.Build import cythonize
+    name = source.removesuffix(".pyx").replace("/", ".")
+    c_file = os.path.join(scratch, "cython", name + ".c")
+    os.makedirs(os.path.dirname(c_file), exist_ok=True)
+    try:
+        extensions += cythonize(
+            [Extension(name, [source], include_dirs=lxml.get_include())],
+            compiler_directives={"language_level": 3},
+            build_dir=os.path.join(scratch, "cython"),
+            quiet=True,
+        )
+    except Exception as exc:
+        print(f"{source}: cythonize failed: {exc}", flush=True)
 setup(
     name="xxgk_parsers_compiled",
     ext_modules=mypycify(
@@ -111,7 +137,7 @@ setup(
         target_dir=scratch + "/c",
         group_name=spec["group"],
         opt_level="3",
-    ),
+    ) + extensions,
     script_args=[
         "build_ext", "--inplace", "--build-temp", scratch + "/temp", "--build-lib", scratch + "/lib"
     ],
@@ -136,9 +162,11 @@ def source_key(repo_root: Path = REPO_ROOT) -> str:
     for path in _package_files(package_dir):
         digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    recipe = (COMPILED_MODULES, GROUP, _SETUP_SCRIPT, STUB_FIXES, MYPY_CONFIG)
+    recipe = (COMPILED_MODULES, CYTHON_MODULES, GROUP, _SETUP_SCRIPT, STUB_FIXES, MYPY_CONFIG)
     digest.update(repr(recipe).encode())  # the recipe, not its prose
-    digest.update(f"{_mypy_version()}|{_stubs_version()}|{sys.version}|{EXT_SUFFIX}".encode())
+    versions = (_mypy_version(), _stubs_version(), _cython_version(), version("lxml"), sys.version)
+    versions += (EXT_SUFFIX,)
+    digest.update("|".join(map(str, versions)).encode())
     return digest.hexdigest()[:20]
 
 
@@ -149,6 +177,14 @@ def _mypy_version() -> str:
         raise BuildError(
             "mypyc is not installed: it comes with mypy, a dev dependency (pip install -e '.[dev]')"
         ) from exc
+
+
+def _cython_version() -> str | None:
+    """Cython's version; None when it is not installed (the build then leaves CYTHON_MODULES out)."""
+    try:
+        return version("cython")
+    except Exception:  # importlib.metadata.PackageNotFoundError
+        return None
 
 
 def _stubs_version() -> str:
@@ -212,21 +248,35 @@ def build(repo_root: Path = REPO_ROOT, cache_root: Path = CACHE_ROOT, *, force: 
     return target
 
 
-def compile_tree(root: Path, modules: Iterable[str] = COMPILED_MODULES) -> list[str]:
-    """Compile `modules` (paths under `root`) in place in `root`; returns those compiled.
+def compile_tree(
+    root: Path, modules: Iterable[str] = COMPILED_MODULES, cython_modules: Iterable[str] = CYTHON_MODULES
+) -> list[str]:
+    """Compile `modules` (paths under `root`) with mypyc and `cython_modules` with Cython, in place in
+    `root`; returns those compiled.
 
     A module named in the errors of a failed build is dropped (it stays Python) and the build is retried
     once; a second failure raises BuildError with the log's tail.
     """
     _mypy_version()
-    wanted = [m for m in modules if (root / m).is_file()]
-    skipped: dict[str, str] = {m: "not in the package" for m in modules if m not in wanted}
+    modules, cython_modules = list(modules), list(cython_modules)
+    listed = [*modules, *cython_modules]
+    wanted = [m for m in listed if (root / m).is_file()]
+    skipped: dict[str, str] = {m: "not in the package" for m in listed if m not in wanted}
+    if _cython_version() is None:
+        skipped.update((m, "Cython is not installed") for m in cython_modules if m in wanted)
+        wanted = [m for m in wanted if m not in cython_modules]
     log = root / LOG_FILE
     for attempt in range(2):
         with tempfile.TemporaryDirectory(prefix="mypyc-") as scratch:
             config = Path(scratch) / "mypy.ini"
             config.write_text(MYPY_CONFIG, encoding="utf-8")
-            spec = json.dumps({"modules": wanted, "scratch": scratch, "group": GROUP, "config": str(config)})
+            spec = json.dumps({
+                "modules": [m for m in wanted if m not in cython_modules],
+                "cython": [m for m in wanted if m in cython_modules],
+                "scratch": scratch,
+                "group": GROUP,
+                "config": str(config),
+            })
             env = {**os.environ, "MYPYPATH": str(_fixed_stubs(Path(scratch) / "stubs"))}
             with log.open("a", encoding="utf-8") as out:
                 out.write(f"== attempt {attempt + 1}: {len(wanted)} modules\n")
@@ -240,9 +290,15 @@ def compile_tree(root: Path, modules: Iterable[str] = COMPILED_MODULES) -> list[
                     check=False,
                 )
         text = log.read_text(encoding="utf-8", errors="replace")
+        last = text.rsplit("== attempt", 1)[-1]
+        failed_cython = [m for m in wanted if m in cython_modules and f"{m}: cythonize failed" in last]
+        for module in failed_cython:  # Cython rejected it: the build went on without
+            skipped[module] = "Cython reported errors (see build.log)"
+        wanted = [m for m in wanted if m not in failed_cython]
         if done.returncode == 0:
             break
-        failing = sorted({m for m in wanted if f"{m}:" in text.rsplit("== attempt", 1)[-1]})
+        # mypy and Cython name a module's source; the C compiler names the C file Cython made of a .pyx.
+        failing = sorted({m for m in wanted if f"{m}:" in last or f"{m.removesuffix('.pyx')}.c:" in last})
         if attempt == 1 or not failing:
             tail = "\n".join(text.splitlines()[-40:])
             raise BuildError(f"mypyc build failed in {root} (log {log}):\n{tail}")
@@ -254,7 +310,7 @@ def compile_tree(root: Path, modules: Iterable[str] = COMPILED_MODULES) -> list[
 
 
 def _extension(root: Path, module: str) -> Path:
-    return root / (module.removesuffix(".py") + EXT_SUFFIX)
+    return root / (module.removesuffix(".py").removesuffix(".pyx") + EXT_SUFFIX)
 
 
 def artifacts(build_dir: Path) -> list[Path]:
@@ -284,11 +340,18 @@ def loaded_compiled() -> list[str]:
 
 
 def _check_same_sources(build_dir: Path, read_target: dict[str, bytes]) -> None:
-    # A compiled module must only ever replace the exact source it was compiled from.
+    # A compiled module must only ever replace the exact source it was compiled from. A Cython module
+    # replaces no Python source: its .pyx is checked where the target has it (an installed package and an
+    # egg have only the .py files, whose compiled twins are checked; document.py is the one that imports it).
     for relative in artifacts(build_dir):
         if relative.parts[0] != PACKAGE:
             continue
-        source = relative.with_name(relative.name.removesuffix(EXT_SUFFIX) + ".py").as_posix()
+        stem = relative.name.removesuffix(EXT_SUFFIX)
+        source = relative.with_name(stem + ".py").as_posix()
+        if not (build_dir / source).is_file():
+            source = relative.with_name(stem + ".pyx").as_posix()
+            if source not in read_target:
+                continue
         if read_target.get(source) != (build_dir / source).read_bytes():
             raise BuildError(f"{source} differs from the compiled build's copy: rebuild from the same tree")
 

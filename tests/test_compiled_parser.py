@@ -7,10 +7,11 @@ comments, scripts, widgets) — and print, per page: the full contract JSON, eve
 and source (as repr: an int is not a Decimal, 1 is not 1.0), the checks, the warnings, and the Document
 the reader made (blocks, raw text, title, metas). The two dumps must be equal, key for key.
 
-Also checked on the compiled side: the modules of bench/compile.py's list are extension modules when the
-parser runs (not their .py, which would make the comparison vacuous), and every report survives a pickle
-round trip (crawler/parsework.py returns reports from worker processes; a frozen dataclass compiled to a
-native class cannot be unpickled, which is why parsers/model.py stays Python).
+Also checked on the compiled side: the modules of bench/compile.py's lists (mypyc's, and Cython's: the
+page walks over libxml2's nodes, parsers/_htmlwalk.pyx) are extension modules when the parser runs (not
+their .py, which would make the comparison vacuous), and every report survives a pickle round trip
+(crawler/parsework.py returns reports from worker processes; a frozen dataclass compiled to a native class
+cannot be unpickled, which is why parsers/model.py stays Python).
 
 mypyc comes with mypy, a dev dependency: without it the test fails, it never skips.
 """
@@ -25,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from bench.compile import COMPILED_MODULES, SKIPPED_FILE, BuildError, build
+from bench.compile import COMPILED_MODULES, CYTHON_MODULES, SKIPPED_FILE, BuildError, build
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,7 +122,10 @@ def test_compiled_parser_reads_every_page_as_the_pure_one(build_dir: Path, seeds
     compiled, loaded = _collect(compiled_run, "compiled")
     pure, pure_loaded = _collect(pure_run, "pure-Python")
 
-    expected = sorted(m.removesuffix(".py").replace("/", ".") for m in COMPILED_MODULES)
+    # …and the C walk (parsers/_htmlwalk.pyx), which parsers.document imports when it is there: the
+    # compiled run reads every page through it, the pure run through the Python walk (the reference).
+    sources = (*COMPILED_MODULES, *CYTHON_MODULES)
+    expected = sorted(m.removesuffix(".py").removesuffix(".pyx").replace("/", ".") for m in sources)
     skipped = (build_dir / SKIPPED_FILE).read_text(encoding="utf-8")
     assert loaded == expected, f"modules not running compiled (see {build_dir / SKIPPED_FILE}):\n{skipped}"
     assert pure_loaded == [], "the pure-Python run imported compiled modules"
