@@ -17,9 +17,6 @@ that recur is what the corpus itself repeats, never what an earlier pass left be
 Targets (printed, not asserted): ≥ 200 reports/s and parser time ≤ 4 × the baseline.
 `--profile` adds the share of each parser layer and cProfile's top 15 functions by cumulative time, over
 one extra (profiled) parse pass.
-`--compiled` then runs the same bench (same options) on the mypyc-compiled parser (bench/compile.py builds it,
-or reuses its cached build) in a subprocess with that build first on sys.path, and prints its figures after
-these. (Compiled functions are not seen by cProfile: its layer shares there are 0.)
 """
 
 from __future__ import annotations
@@ -30,7 +27,6 @@ import functools
 import io
 import os
 import pstats
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -153,14 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="print layer shares and cProfile's top 15 by cumulative time"
     )
-    parser.add_argument(
-        "--compiled",
-        action="store_true",
-        help="then run the same bench on the mypyc-compiled parser (bench/compile.py) and print it after",
-    )
     args = parser.parse_args(argv)
-    if args.compiled:
-        print(f"== pure Python parser ({Path(sys.modules['parsers'].__file__ or '').parent})")
     repeat = max(1, args.repeat)
 
     pages = build_corpus(max(1, min(args.sites, len(SITES))), args.seeds)
@@ -190,39 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"target ≥ {TARGET_RATE:.0f} reports/s: {met_rate}; target ratio ≤ {TARGET_RATIO:.0f}: {met_ratio}")
     if args.profile:
         _profile(pages)
-    if args.compiled:
-        return _run_compiled([a for a in (sys.argv[1:] if argv is None else argv) if a != "--compiled"])
     return 0
-
-
-# The child: the compiled build ahead of the checkout on sys.path (so `parsers` is the build's, `bench` and
-# `crawler` the checkout's), refusing to report figures of a parser that did not load compiled.
-_COMPILED_CHILD: Final[str] = """
-import sys
-sys.path[:0] = [sys.argv[1], sys.argv[2]]
-import parsers.report
-from bench.compile import loaded_compiled
-compiled = loaded_compiled()
-if "parsers.report" not in compiled:
-    sys.exit(f"the compiled parser did not load: parsers.report is {parsers.report.__file__}")
-print(f"== compiled parser (mypyc: {len(compiled)} modules loaded compiled, from {sys.argv[1]})", flush=True)
-from bench.parse import main
-sys.exit(main(sys.argv[3:]))
-"""
-
-
-def _run_compiled(args: list[str]) -> int:
-    from bench.compile import BuildError, build
-
-    try:
-        build_dir = build()
-    except BuildError as exc:
-        print(f"== compiled parser: not built\n{exc}")
-        return 1
-    sys.stdout.flush()
-    return subprocess.run(
-        [sys.executable, "-c", _COMPILED_CHILD, str(build_dir), str(REPO_ROOT), *args], check=False
-    ).returncode
 
 
 def _profile(pages: list[Page]) -> None:

@@ -24,16 +24,6 @@ import lxml.html
 from parsers.blocks import Block, Grid, Line
 from parsers.normalize import normalize_lines, normalize_text
 
-try:
-    # The page walks over libxml2's nodes in C (parsers/_htmlwalk.pyx): built only out of tree by
-    # bench/compile.py, so the editable install always runs the Python walks below, which stay the
-    # reference (tests/test_htmlwalk.py compares the two on every corpus page).
-    from parsers import _htmlwalk
-except ImportError:
-    _C_WALK = False
-else:
-    _C_WALK = True
-
 __all__ = [
     "Block",
     "Document",
@@ -333,8 +323,7 @@ def _markup_verdicts(texts: list[str]) -> list[_Verdict]:
 
 # In the memo a text run without text has this verdict (not None), so that every verdict is a tuple to
 # read fields from by itemgetter; `add` ignores it.
-_NO_TEXT_KIND = -1
-_NO_TEXT: _Judged = ("", Line(""), None, _NO_TEXT_KIND, False, 0)
+_NO_TEXT: _Judged = ("", Line(""), None, -1, False, 0)
 _VERDICT = itemgetter(0)
 _RAW, _LINE, _SITE_ID, _PLAIN, _LENGTH = (itemgetter(n) for n in (0, 1, 2, 4, 5))
 
@@ -397,9 +386,7 @@ class _LineSink:
             at = stop + 1
 
     def add(self, verdict: _Verdict) -> None:
-        # By its kind, not by identity: mypyc keeps a tuple of this type unboxed and boxes a new copy each
-        # time it is stored, so `verdict is _NO_TEXT` is False in the compiled build (an empty Line there).
-        if verdict is None or verdict[3] == _NO_TEXT_KIND:
+        if verdict is None or verdict is _NO_TEXT:
             return
         raw, line, site_id, kind, _, _ = verdict
         if site_id:
@@ -494,9 +481,6 @@ _PARAGRAPH_CELL_CHARS = 300  # …so a cell this long is page layout even beside
 _CHROME_WIDGET_CHARS = 400  # a class that says "share"/"footer" on more text than this is not a widget
 
 
-if _C_WALK:
-    _htmlwalk.configure(_BLOCK_TAGS, _DROP_TAGS, _CHROME_WIDGET_CHARS)
-
 # The page is parsed with lxml's plain HTML parser: the same libxml2 tree lxml.html builds, without
 # lxml.html's per-element class lookup in Python (a measurable share of the parse on every page).
 _HTML_PARSER = lxml.etree.HTMLParser()
@@ -542,17 +526,6 @@ def _chrome_marker(marker: str) -> bool:
 def _hidden_style(style: str) -> bool:
     style = style.replace(" ", "").lower()
     return "display:none" in style or "visibility:hidden" in style
-
-
-def _attr_verdict(cls: str | None, ident: str | None, style: str | None) -> int:
-    """_is_chrome_element's verdict on an element by its class, id and style (the C walk reads them):
-    1 chrome (a hidden style), 2 chrome unless it holds more than _CHROME_WIDGET_CHARS characters (a
-    widget's class or id), 0 not chrome."""
-    if style and _hidden_style(style):
-        return 1
-    if (cls is not None or ident is not None) and _chrome_marker(f"{cls or ''} {ident or ''}"):
-        return 2
-    return 0
 
 
 def _is_chrome_element(el: Element) -> bool:
@@ -605,7 +578,7 @@ def _find_container(root: Element) -> Element:
             (n for n, (attr, value) in enumerate(containers[:found_rank]) if _attr_has(el, attr, value)),
             None,
         )
-        if rank is not None and _holds(el, 20):
+        if rank is not None and _holds_visible_chars(el, 20):
             found, found_rank = el, rank
             if rank == 0:
                 break
@@ -644,44 +617,19 @@ def _container_by_source(root: Element, source: str) -> Element | None:
             el = found[0]
             if not isinstance(el, lxml.etree._Element) or el.get("id") != value:
                 return None  # id() also names <a name=…>
-            if _holds(el, 20):
+            if _holds_visible_chars(el, 20):
                 return el
             continue
         if attr != "class":
             return None
-        divs = _class_divs(root, value)
-        if sum(cls.count(value) for _, cls in divs) != occurrences:
+        divs = [el for el in root.iter("div") if value in (el.get("class") or "")]
+        if sum((el.get("class") or "").count(value) for el in divs) != occurrences:
             return None  # the name occurs elsewhere too (another tag, a style sheet, text)
-        for el, cls in divs:
-            if value in cls.split() and _holds(el, 20):  # _attr_has(el, "class", value)
+        for el in divs:
+            if _attr_has(el, attr, value) and _holds_visible_chars(el, 20):
                 return el
     body = root.find(".//body")
     return body if body is not None else root
-
-
-def _class_divs_py(root: Element, value: str) -> list[tuple[Element, str]]:
-    """The <div>s whose class contains `value` (as a substring), with their class."""
-    return [(el, cls) for el in root.iter("div") if value in (cls := el.get("class") or "")]
-
-
-# The C walk's readings of the same (the container search reads every <div>'s class, and the text of a few).
-_class_divs = _htmlwalk.class_divs if _C_WALK else _class_divs_py
-_holds = _htmlwalk.holds_visible_chars if _C_WALK else _holds_visible_chars
-
-
-_CONTAINER_KINDS = list(_BODY_CONTAINERS)
-
-
-def _container(root: Element, source: str) -> Element:
-    """_find_container(root): by the C walk's search, else read off the markup when that is certain."""
-    if _C_WALK:
-        found = _htmlwalk.find_container(root, _CONTAINER_KINDS)
-        if found is None:
-            body = root.find(".//body")
-            return body if body is not None else root
-        return found
-    found = _container_by_source(root, source)
-    return found if found is not None else _find_container(root)
 
 
 def body_container(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
@@ -824,93 +772,6 @@ def _data_table(table: Element) -> tuple[list[list[str]], list[str]] | None:
     if longest > _LAYOUT_CELL_CHARS and not any(_NUMERIC_CELL.match(t.replace(" ", "")) for t in texts):
         return None
     return _expand_cells(row_cells, [value for _, value in readings]), texts
-
-
-_Span = tuple[str | None, str | None] | None
-
-
-def _new_cell_slot(text: str) -> list[tuple[str, str]]:
-    """An empty place for _cell_reading(text), filled by the table that first meets the text."""
-    return []
-
-
-# The memo of cell readings for the C walk's tables: a table's cells not met before are read together.
-_cell_slot = lru_cache(maxsize=_MEMO_ENTRIES)(_new_cell_slot)
-_READING = itemgetter(0)
-
-
-def _cell_readings(texts: list[str]) -> list[tuple[str, str]]:
-    """[_cell_reading(text) for text in texts], the texts not met before normalised together
-    (normalize_lines: one call into OpenCC and one translation pass per table instead of one per cell)."""
-    slot_of = _cell_slot
-    slots = [slot_of(text) if len(text) <= _MEMO_MAX_LEN else [] for text in texts]
-    new = [(text, slot) for text, slot in zip(texts, slots, strict=True) if not slot]
-    if new:
-        raws = [_collapse_ws(text) for text, _ in new]
-        for (_, slot), raw, normalised in zip(new, raws, normalize_lines(raws), strict=True):
-            if not slot:  # a text twice in the table has one slot
-                slot.append((raw, normalised.strip()))
-    return list(map(_READING, slots))
-
-
-def _grid_from_cells(
-    texts: list[str], sizes: list[int], spans: list[_Span]
-) -> tuple[list[list[str]], list[str]] | None:
-    """_data_table's verdict and expansion given the table's cells as the C walk reads them (row after
-    row): their text (before whitespace collapses), the rows' sizes, and (rowspan, colspan) of the cells
-    that have either (None for the others)."""
-    readings = _cell_readings(texts)
-    raws = [raw for raw, _ in readings]
-    longest = max(map(len, raws))
-    if longest > _PARAGRAPH_CELL_CHARS:
-        return None
-    if longest > _LAYOUT_CELL_CHARS and not any(_NUMERIC_CELL.match(t.replace(" ", "")) for t in raws):
-        return None
-    return _expand_grid(sizes, spans, [value for _, value in readings]), raws
-
-
-def _expand_spans(sizes: list[int], spans: list[_Span], normalised: list[str]) -> list[list[str]]:
-    """_expand_cells's rows, given each row's size and each cell's (rowspan, colspan) or None."""
-    n_rows = len(sizes)
-    grid: list[dict[int, str]] = [{} for _ in range(n_rows)]  # per row: column -> text
-    width = 0
-    start = 0
-    for r, size in enumerate(sizes):
-        slots = grid[r]
-        c = 0
-        for at in range(start, start + size):
-            while c in slots:
-                c += 1
-            text = normalised[at]
-            span = spans[at]
-            if span is None:  # most cells: no span
-                slots[c] = text
-                c += 1
-                continue
-            rowspan_attr, colspan_attr = span
-            rowspan = n_rows - r if rowspan_attr is not None and rowspan_attr.strip() == "0" else _span(
-                rowspan_attr, n_rows - r
-            )
-            colspan = _span(colspan_attr, 1000)
-            for dr in range(rowspan):
-                covered = grid[r + dr]
-                for dc in range(colspan):
-                    covered.setdefault(c + dc, text)
-            c += colspan
-        start += size
-        if c > width:
-            width = c
-    blanks = [""] * width
-    out: list[list[str]] = []
-    for slots in grid:
-        row = list(map(slots.get, range(width), blanks))
-        if any(row):
-            out.append(row)
-    return out
-
-
-# The C walk's expansion (the same on lists of slots): a table's cells are its most numerous elements.
-_expand_grid = _htmlwalk.expand if _C_WALK else _expand_spans
 
 
 def _expand_cells(row_cells: list[list[Element]], normalised: list[str]) -> list[list[str]]:
@@ -1083,14 +944,9 @@ def _walk_outside(el: Element, container: Element, walker: _HtmlWalker) -> None:
 def _header_lines(root: Element, container: Element) -> list[str]:
     """Visible metadata lines outside the body container (发布日期 blocks beside the title)."""
     sink = _LineSink()
-    if _C_WALK:
-        texts = _htmlwalk.walk_outside(root, container)
-        if texts:
-            sink.add_markup_texts(texts)
-    else:
-        walker = _HtmlWalker(sink)
-        _walk_outside(root, container, walker)
-        walker.finish()
+    walker = _HtmlWalker(sink)
+    _walk_outside(root, container, walker)
+    walker.finish()
     out: list[str] = []
     for text in [b.text for b in sink.lines if isinstance(b, Line)] + sink.header:
         out.extend(_split_meta_fields(text))
@@ -1129,21 +985,16 @@ def from_html(text: str, encoding: str | None = None, warnings: list[str] | None
     except (lxml.etree.ParserError, ValueError) as exc:
         warnings.append(f"unreadable HTML: {exc}")
         return Document([], "", None, {}, encoding, warnings, "", "html")
-    metas = _htmlwalk.metas(root) if _C_WALK else _metas(root)
+    metas = _metas(root)
     title_el = next(root.iter("title"), None)  # the first in document order, as .//title (but in C)
     page_title = _WS.sub(" ", title_el.text or "").strip() if title_el is not None else ""
-    container = _container(root, text)
+    container = _container_by_source(root, text)
+    if container is None:
+        container = _find_container(root)
     sink = _LineSink()
-    if _C_WALK:
-        for batch in _htmlwalk.walk_body(container, _attr_verdict, _grid_from_cells):
-            if isinstance(batch, list):
-                sink.add_markup_texts(batch)
-            else:
-                sink.add_grid(*batch)
-    else:
-        walker = _HtmlWalker(sink)
-        walker.walk(container, top=True)
-        walker.finish()
+    walker = _HtmlWalker(sink)
+    walker.walk(container, top=True)
+    walker.finish()
     header = [*_header_lines(root, container), *sink.header] if container is not root else sink.header
     if sink.footer_codes and "SiteIDCode" not in metas:
         metas["SiteIDCode"] = sink.footer_codes[0]
