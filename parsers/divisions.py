@@ -221,6 +221,8 @@ def _scan_general(text: str) -> list[_Mention]:
 # Organs and titles recur (an organ names itself in every report it issues): their scans are memoised;
 # long texts are not (memory). Tuples, so that no caller can change a memoised scan.
 _CACHE_MAX_LEN = 256
+
+
 def _scan_tuple(text: str) -> tuple[_Mention, ...]:
     return tuple(_scan(text))
 

@@ -693,48 +693,11 @@ def _row_cells(rows: list[Element]) -> list[list[Element]]:
     return [[cell for cell in tr if cell.tag in _CELL_TAGS] for tr in rows]
 
 
-def _expand(row_cells: list[list[Element]], texts: list[list[str]]) -> tuple[list[list[str]], list[str]]:
-    n_rows = len(row_cells)
-    grid: list[dict[int, str]] = [{} for _ in range(n_rows)]  # per row: column -> text
-    raw_cells: list[str] = []
-    width = 0
-    for r, cells in enumerate(row_cells):
-        slots = grid[r]
-        c = 0
-        for cell, raw in zip(cells, texts[r], strict=True):
-            while c in slots:
-                c += 1
-            raw_cells.append(raw)
-            text = normalize_text(raw).strip()
-            rowspan_attr = cell.get("rowspan")
-            colspan_attr = cell.get("colspan")
-            if rowspan_attr is None and colspan_attr is None:
-                slots[c] = text
-                c += 1
-            else:
-                rowspan = n_rows - r if rowspan_attr is not None and rowspan_attr.strip() == "0" else _span(
-                    rowspan_attr, n_rows - r
-                )
-                colspan = _span(colspan_attr, 1000)
-                for dr in range(rowspan):
-                    covered = grid[r + dr]
-                    for dc in range(colspan):
-                        covered.setdefault(c + dc, text)
-                c += colspan
-            if c > width:
-                width = c
-    out: list[list[str]] = []
-    for slots in grid:
-        row = [slots.get(c, "") for c in range(width)]
-        if any(row):
-            out.append(row)
-    return out, raw_cells
-
-
 def expand_table(table: lxml.html.HtmlElement) -> tuple[list[list[str]], list[str]]:
     """(rows, raw cell texts): rowspan/colspan expanded so a merged cell's text fills every slot it covers."""
     row_cells = _row_cells(_own_rows(table))
-    return _expand(row_cells, [[_cell_text(cell) for cell in cells] for cells in row_cells])
+    texts = [_cell_text(cell) for cells in row_cells for cell in cells]
+    return _expand_cells(row_cells, [normalize_text(text).strip() for text in texts]), texts
 
 
 def _cell_reading(text: str) -> tuple[str, str]:
@@ -775,7 +738,8 @@ def _data_table(table: Element) -> tuple[list[list[str]], list[str]] | None:
 
 
 def _expand_cells(row_cells: list[list[Element]], normalised: list[str]) -> list[list[str]]:
-    """_expand's rows, given the cells' normalised texts in one list (row after row)."""
+    """The rows with rowspan/colspan expanded (a merged cell's text fills every slot it covers; rows left
+    empty dropped), given the cells' normalised texts in one list (row after row)."""
     n_rows = len(row_cells)
     grid: list[dict[int, str]] = [{} for _ in range(n_rows)]  # per row: column -> text
     width = 0
