@@ -3,58 +3,31 @@ for, on every corpus page (the bench generator's pages, tests/corpus, the seed r
 
 from __future__ import annotations
 
-import json
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
 
 import opencc
 import pytest
 
-from bench.make_corpus import SITES
-from bench.parse import build_corpus
 from parsers import checks, normalize, parse_report, script_chars, template
 from parsers.document import load, sniff_type
-from parsers.evaluate import _inputs
 from parsers.model import Cell, CellSource, Check, ParsedReport
 from parsers.readers import READERS
+from tests.corpus_pages import CorpusPage, corpus_pages
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-class _Page(NamedTuple):
-    name: str
-    data: bytes
-    url: str | None
-    content_type: str | None
-    published: str | None
-
-
-def _pages(seeds: Path) -> list[_Page]:
-    pages = [
-        _Page(f"bench {n} {page.label}", page.data, None, page.content_type, None)
-        for n, page in enumerate(build_corpus(len(SITES), None))
-    ]
-    for directory in (REPO_ROOT / "tests" / "corpus", seeds):
-        for expected in sorted((directory / "expected").glob("*.json")):
-            meta = directory / (expected.stem + ".meta.json")
-            path = next(p for p in directory.glob(expected.stem + ".*") if p != meta)
-            inputs = _inputs(json.loads(expected.read_text(encoding="utf-8")), meta)
-            url, content_type, published = inputs["url"], inputs["content_type"], inputs["published"]
-            pages.append(_Page(path.name, path.read_bytes(), url, content_type, published))
-    return pages
+@pytest.fixture(scope="module")
+def pages(seeds_dir: Path) -> list[CorpusPage]:
+    return corpus_pages(seeds_dir)
 
 
 @pytest.fixture(scope="module")
-def pages(seeds_dir: Path) -> list[_Page]:
-    return _pages(seeds_dir)
-
-
-@pytest.fixture(scope="module")
-def reports(pages: list[_Page]) -> list[tuple[str, ParsedReport]]:
+def reports(pages: list[CorpusPage]) -> list[tuple[str, ParsedReport]]:
     return [
-        (p.name, parse_report(p.data, url=p.url, content_type=p.content_type, published=p.published))
+        (p.name, parse_report(p.data, **p.inputs))
         for p in pages
     ]
 
@@ -68,14 +41,14 @@ def _plain(found: list[Check]) -> list[tuple[str, bool | None, str]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_detect_script_agrees_with_converting_on_every_page(pages: list[_Page]) -> None:
+def test_detect_script_agrees_with_converting_on_every_page(pages: list[CorpusPage]) -> None:
     seen = 0
     for page in pages:
-        doc_type = sniff_type(page.data, page.content_type)
+        doc_type = sniff_type(page.data, page.inputs["content_type"])
         reader = {"html": load, "text": load, **READERS}.get(doc_type)
         if reader is None:
             continue
-        raw = reader(page.data, page.content_type).raw_text
+        raw = reader(page.data, page.inputs["content_type"]).raw_text
         assert normalize.detect_script(raw) == normalize._detect_script_converted(raw), page.name
         seen += 1
     assert seen > 200

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -18,13 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.make_corpus import SITES
-from bench.parse import build_corpus
 from parsers import checks, document, normalize, parse_report, template
 from parsers import sections as sections_module
 from parsers.blocks import Grid, Line
 from parsers.document import from_html, load
-from parsers.evaluate import _inputs
 from parsers.metadata import find_signature
 from parsers.model import Cell, CellSource, ParsedReport
 from parsers.normalize import detect_script, label_key
@@ -38,7 +34,7 @@ from parsers.sections import (
     split,
 )
 from parsers.tables import build, tokens, walk
-from tests.conftest import REPO_ROOT
+from tests.corpus_pages import CorpusPage, corpus_pages
 
 WORDINGS = [label_key(w) for spec in template.SECTIONS for w in (spec.heading, *spec.variants)]
 HEADING_CHARS = sorted({ch for w in WORDINGS for ch in w})
@@ -255,28 +251,6 @@ def general_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-class _Page(NamedTuple):
-    name: str
-    data: bytes
-    inputs: dict[str, str | None]  # parse_report's keyword arguments
-
-
-def _corpus_pages(seeds: Path) -> list[_Page]:
-    """Every bench page (all sample regions), every tests/corpus document and every seed report."""
-    pages = [
-        _Page(f"bench {n} {page.label}", page.data, {"content_type": page.content_type})
-        for n, page in enumerate(build_corpus(len(SITES), None))
-    ]
-    for directory in (REPO_ROOT / "tests" / "corpus", seeds):
-        for expected in sorted((directory / "expected").glob("*.json")):
-            meta = directory / (expected.stem + ".meta.json")
-            path = next(p for p in directory.glob(expected.stem + ".*") if p != meta)
-            inputs = _inputs(json.loads(expected.read_text(encoding="utf-8")), meta)
-            keys = ("url", "content_type", "published")
-            pages.append(_Page(path.name, path.read_bytes(), {k: inputs[k] for k in keys}))
-    return pages
-
-
 Sources = dict[str, dict[str, dict[str, CellSource | None]] | None]
 
 
@@ -286,7 +260,7 @@ class _Reading(NamedTuple):
     checks: list[tuple[str, bool | None, str]]
 
 
-def _read(page: _Page) -> _Reading:
+def _read(page: CorpusPage) -> _Reading:
     inputs = page.inputs
     report = parse_report(
         page.data,
@@ -304,15 +278,15 @@ def _read(page: _Page) -> _Reading:
 
 
 @pytest.fixture(scope="module")
-def corpus_reading(seeds_dir: Path) -> list[tuple[_Page, _Reading]]:
+def corpus_reading(seeds_dir: Path) -> list[tuple[CorpusPage, _Reading]]:
     """Every corpus page parsed the fast way (memos warm, as in a crawl)."""
-    pages = _corpus_pages(seeds_dir)
+    pages = corpus_pages(seeds_dir)
     assert len(pages) >= 200
     return [(page, _read(page)) for page in pages]
 
 
 def test_fast_and_general_paths_read_every_corpus_page_alike(
-    corpus_reading: list[tuple[_Page, _Reading]], general_path: None
+    corpus_reading: list[tuple[CorpusPage, _Reading]], general_path: None
 ) -> None:
     assert [page.name for page, fast in corpus_reading if _read(page) != fast] == []
     # What is compared holds what it should: tables with cells and sources, passing and failing checks.

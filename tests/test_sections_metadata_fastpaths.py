@@ -5,7 +5,6 @@ made-up edge texts."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import re
 from pathlib import Path
@@ -13,14 +12,13 @@ from typing import NamedTuple
 
 import pytest
 
-from bench.make_corpus import SITES
-from bench.parse import RESOURCE_CACHE_MAX, build_corpus
+from bench.parse import RESOURCE_CACHE_MAX
 from parsers import divisions, metadata, sections, template
 from parsers.blocks import Block, Grid, Line
 from parsers.document import Document, load, sniff_type
-from parsers.evaluate import _inputs
 from parsers.normalize import label_key
 from parsers.readers import READERS
+from tests.corpus_pages import corpus_pages
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,16 +29,7 @@ class _Page(NamedTuple):
 
 
 def _documents(seeds: Path) -> list[_Page]:
-    raw: list[tuple[str, bytes, str | None]] = [
-        (f"bench {n} {page.label}", page.data, page.content_type)
-        for n, page in enumerate(build_corpus(len(SITES), None))
-    ]
-    for directory in (REPO_ROOT / "tests" / "corpus", seeds):
-        for expected in sorted((directory / "expected").glob("*.json")):
-            meta = directory / (expected.stem + ".meta.json")
-            path = next(p for p in directory.glob(expected.stem + ".*") if p != meta)
-            inputs = _inputs(json.loads(expected.read_text(encoding="utf-8")), meta)
-            raw.append((path.name, path.read_bytes(), inputs["content_type"]))
+    raw = [(page.name, page.data, page.inputs["content_type"]) for page in corpus_pages(seeds)]
     pages: list[_Page] = []
     for name, data, content_type in raw:
         reader = {"html": load, "text": load, **READERS}.get(sniff_type(data, content_type))

@@ -19,7 +19,7 @@ from parsers.tables.cells import looks_like_value
 from parsers.tables.labels import format_markers
 from parsers.tables.read import TablesResult, _Place, read_tables
 from parsers.tables.tokens import Token
-from tests.test_parser_fastpaths import _corpus_pages
+from tests.corpus_pages import corpus_pages
 
 Call = tuple[tuple[Any, ...], dict[str, Any]]
 
@@ -209,7 +209,7 @@ def table_calls(seeds_dir: Path) -> list[tuple[str, Call]]:
     patch = pytest.MonkeyPatch()
     patch.setattr(report_module, "read_tables", capture)
     try:
-        for page in _corpus_pages(seeds_dir):
+        for page in corpus_pages(seeds_dir):
             name = page.name
             inputs = page.inputs
             parse_report(
