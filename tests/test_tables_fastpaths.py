@@ -27,40 +27,9 @@ Call = tuple[tuple[Any, ...], dict[str, Any]]
 def _plain_collect_runs(
     tokens_in: Sequence[Token], find: walk.Finder, finder: str | None = None
 ) -> dict[str, list[Token]]:
-    """The walk as first written: value tokens collected as it goes, nothing memoised."""
-    runs: dict[str, list[Token]] = {}
-    current: str | None = None
-    run: list[Token] = []
-    pieces: tuple[str, ...] = ()
-
-    def close() -> None:
-        nonlocal current, run
-        if current is not None and run and current not in runs:
-            runs[current] = run
-        current, run = None, []
-
-    for token in tokens_in:
-        if token.kind == "value":
-            pieces = ()
-            if current is not None:
-                run.append(token)
-            continue
-        if token.kind == "break":
-            pieces = ()
-            if run:
-                close()
-            continue
-        if run:
-            close()
-        if token.is_prose:
-            pieces = ()
-            continue
-        pieces = (*pieces, token.key)[-3:]
-        row = find(walk._candidates.__wrapped__(pieces))
-        if row is not None:
-            current, run = row, []
-    close()
-    return runs
+    """The walk as first written: each row's run of value tokens, nothing memoised."""
+    walked = _plain_collect_walk(tokens_in, find, finder)
+    return {row: [tokens_in[at] for at in run] for row, run in walked.rows.items()}
 
 
 def _plain_collect_walk(

@@ -103,18 +103,8 @@ def _read_row(
     if memos is None:
         memos = _Memos()
     for column, text, source in zip(columns, texts, sources, strict=True):
-        kind = column.kind
-        if len(text) > _MEMO_MAX_LEN:
-            cell = _cell(text, kind, source)
-        else:
-            memo = memos.cells if source is memos.cells_source else memos.cells_of(source)
-            found = memo.get((text, kind))
-            if found is None:
-                found = _cell(text, kind, source)
-                if len(memo) >= _MEMO_ENTRIES:
-                    memo.clear()
-                memo[(text, kind)] = found
-            cell = found
+        memo = memos.cells if source is memos.cells_source else memos.cells_of(source)
+        cell = _memo_cell(text, column.kind, source, memo)
         if cell.value is None and cell.raw != "":  # parsers.tables.cells.is_unreadable
             warnings.append(f"table {table_name}: {row_id}.{column.id}: cannot read {cell.raw!r}")
         row[column.id] = cell
