@@ -71,18 +71,6 @@ def _plain_collect_walk(
     return walk.Walked(runs)
 
 
-def _plain_build_at(
-    name: str,
-    shapes: tuple[build.RowShape, ...],
-    tokens_in: Sequence[Token],
-    walked: walk.Walked,
-    consistent: build.Consistency | None = None,
-) -> tuple[Any, list[str]]:
-    """build over the walk's runs as token lists, row by row."""
-    runs = {row: [tokens_in[i] for i in positions] for row, positions in walked.rows.items()}
-    return build.build(name, shapes, runs, consistent)
-
-
 def _plain_detect_format(places: Sequence[_Place]) -> str | None:
     keys = [t.key for p in places for t in p.tokens if t.kind == "label" and not t.is_prose]
     for fmt, markers in format_markers():
@@ -114,7 +102,6 @@ def plain_tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setattr(module, "collect_runs", _plain_collect_runs)
     for module in (active, requests):
         monkeypatch.setattr(module, "collect_walk", _plain_collect_walk)
-        monkeypatch.setattr(module, "build_at", _plain_build_at)
     # Every row is tried against every label (the caches, warm from the fast path, emptied).
     monkeypatch.setattr(
         requests, "candidate_rows", lambda table, fmt, key: range(len(requests.request_row_keys(fmt)))
@@ -137,7 +124,6 @@ def plain_tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         ),
     )
     monkeypatch.setattr(build, "_cell_memo", lambda source: {})
-    monkeypatch.setattr(build, "_kind_memo", lambda source, kind: {})
     monkeypatch.setattr(build, "_fresh_cell", build._cell)
     monkeypatch.setattr(build, "_stray_blank", lambda texts, n: False)
     monkeypatch.setattr(read, "_inert", lambda blocks: False)
@@ -228,11 +214,11 @@ def test_direct_paths_are_taken_on_generated_pages(
     table_calls: list[tuple[str, Call]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The shortcuts are live on the bench's pages: prose sections are not tokenized (html-table and
-    pipe pages alike), places without values are not searched, the rows of tables 二 and 三 are read in
-    one batch (flattened rows closed by `||` too), and labels are matched against few rows. A shortcut
+    pipe pages alike), places without values are not searched, flattened rows closed by `||` take the
+    stray-blank fit, and labels are matched against few rows. A shortcut
     that silently stopped applying would fail here."""
-    taken: dict[str, int] = {"inert": 0, "skipped": 0, "batched": 0, "strays": 0, "tried": 0, "rows": 0}
-    inert, searched, batch_cells = read._inert, read._searched, build._batch_cells
+    taken: dict[str, int] = {"inert": 0, "skipped": 0, "strays": 0, "tried": 0, "rows": 0}
+    inert, searched, stray_blank = read._inert, read._searched, build._stray_blank
     candidates = requests.candidate_rows
 
     def count_inert(blocks: Sequence[Any]) -> bool:
@@ -245,11 +231,9 @@ def test_direct_paths_are_taken_on_generated_pages(
         taken["skipped"] += len(places) - len(result)
         return result
 
-    def count_batch(batch: Any, tokens_in: Sequence[Token]) -> list[Any] | None:
-        result = batch_cells(batch, tokens_in)
-        if result is not None:
-            taken["batched"] += len(batch.rows)
-            taken["strays"] += len(batch.strays)
+    def count_strays(texts: list[str], n: int) -> bool:
+        result = stray_blank(texts, n)
+        taken["strays"] += result
         return result
 
     def count_candidates(table: str, fmt: str, key: str) -> list[int]:
@@ -260,7 +244,7 @@ def test_direct_paths_are_taken_on_generated_pages(
 
     monkeypatch.setattr(read, "_inert", count_inert)
     monkeypatch.setattr(read, "_searched", count_searched)
-    monkeypatch.setattr(build, "_batch_cells", count_batch)
+    monkeypatch.setattr(build, "_stray_blank", count_strays)
     monkeypatch.setattr(requests, "candidate_rows", count_candidates)
     for layout in ("html-table", "text-pipe", "text-cells"):
         pages = [args for name, args in table_calls if name.endswith(layout)]
@@ -274,64 +258,9 @@ def test_direct_paths_are_taken_on_generated_pages(
         if layout != "text-cells":
             assert taken["inert"] >= 3 * len(pages), (layout, taken)
         assert taken["skipped"] >= 4 * len(pages), (layout, taken)
-        # Table 三 has 23 or 25 rows: nearly all read in one batch.
-        assert taken["batched"] >= 22 * len(pages), (layout, taken)
         if layout == "text-pipe":  # every row of table 三 ends in `||`
             assert taken["strays"] >= 20 * len(pages), (layout, taken)
         assert 0 < taken["tried"] * 5 < taken["rows"], (layout, taken)
-
-
-def test_batch_reads_as_build_and_falls_back_where_texts_matter() -> None:
-    """build_at reads a walk's rows as build does: in one batch where the rows are their runs, row by
-    row where a stray last cell is not blank, a cell does not read, or the sources differ."""
-    source = tokens.source_of("text", None, None)
-    other = tokens.source_of("text", 2, None)
-    shapes = requests._shapes("2021")
-    labels = [row.label for row in requests.template.request_rows("2021")]
-
-    def stream(cells: dict[int, str], last: str | None, sources: dict[int, CellSource]) -> list[Token]:
-        out: list[Token] = []
-        for r, label in enumerate(labels):
-            out.append(tokens._label(label, source))
-            for c in range(7):
-                text = cells.get(r * 7 + c, str(r + c))
-                out.append(tokens._value(text, sources.get(r * 7 + c, source)))
-            if last is not None:
-                out.append(tokens._value(last, source))
-            out.append(tokens.BREAK)
-        return out
-
-    cases = [
-        stream({}, None, {}),  # batched
-        stream({}, "", {}),  # batched, stray blanks dropped
-        stream({3: "", 10: "不适用", 17: "-"}, None, {}),  # batched: blanks and marks read
-        stream({}, "9", {}),  # a stray that is not blank: row by row (and warned)
-        stream({5: "x1"}, None, {}),  # an unreadable cell: row by row (and warned)
-        stream({5: "1.5"}, None, {}),  # a fraction in a count: unreadable
-        stream({}, None, {12: other}),  # another source: row by row
-    ]
-    # A row not found (its label dropped): blank, with its warning, in the batch's table.
-    cut = cases[1]
-    at = cut.index(tokens._label(labels[4], source))
-    cases.insert(3, cut[:at] + cut[cut.index(tokens.BREAK, at) + 1 :])
-    for case in cases:
-        walked = requests.find_walk(case, "2021")
-        fast = build.build_at("三", shapes, case, walked, requests.applicant_sum_holds)
-        plain = _plain_build_at("三", shapes, case, walked, requests.applicant_sum_holds)
-        as_data = [
-            ({r: {c: (x.value, x.raw, x.source) for c, x in row.items()} for r, row in t.items()}, w)
-            for t, w in (fast, plain)
-        ]
-        assert as_data[0] == as_data[1]
-    for case in cases[1:4]:
-        batch = build._batch_of("三", shapes, requests.find_walk(case, "2021").rows)
-        assert build._batch_cells(batch, case) and batch.whole is not None
-    assert batch.whole is not None and batch.whole[3] == ("table 三: row denied_state_secret not found",)
-    for case in cases[4:]:
-        assert (
-            build._batch_cells(build._batch_of("三", shapes, requests.find_walk(case, "2021").rows), case)
-            is None
-        )
 
 
 def test_candidate_rows_hold_every_row_a_label_matches(table_calls: list[tuple[str, Call]]) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import itemgetter
-from typing import Final, cast
+from typing import Final
 
 from parsers.model import Cell, CellSource, Table
 from parsers.tables.cells import parse_cell
@@ -216,144 +216,12 @@ def build(
     return table, warnings
 
 
-@dataclass(frozen=True)
-class _Batch:
-    """The rows of a walk that build reads without looking at their texts but for blanks: runs that
-    are the row, or the row and a last cell (read when that cell is blank: `_stray_blank`). Their cells
-    are read in one pass over `cells` (token positions, rows in the shapes' order)."""
-
-    shapes: tuple[RowShape, ...]  # whose batch this is (the memo is keyed by their id)
-    cells: tuple[int, ...]
-    pick: Callable[[Sequence[Token]], tuple[Token, ...]]  # the tokens at `cells`, in one call
-    kinds: tuple[ValueKind, ...]  # per cell
-    kind: ValueKind | None  # every cell's, when they have one
-    strays: tuple[int, ...]  # the positions of the last cells that must be blank
-    rows: dict[str, tuple[tuple[str, ...], int, int]]  # row id -> (column ids, start, end) in `cells`
-    # When every row is batched or not found (blank, with a warning), the table in the shapes' order:
-    # each row's ids, column ids and slice of the cells followed by _BLANKS; None otherwise.
-    whole: tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[slice, ...], tuple[str, ...]] | None
-
-
-_BLANKS: Final[list[Cell]] = [_BLANK] * 32
-
-
-def _batch_of(table_name: str, shapes: tuple[RowShape, ...], rows: Mapping[str, Sequence[int]]) -> _Batch:
-    cells: list[int] = []
-    kinds: list[ValueKind] = []
-    strays: list[int] = []
-    batched: dict[str, tuple[tuple[str, ...], int, int]] = {}
-    spans: list[tuple[int, int] | None] = []
-    missing: list[str] = []
-    for shape in shapes:
-        positions = rows.get(shape.id)
-        columns = shape.columns
-        n = len(columns)
-        if positions is None:
-            spans.append(None)
-            missing.append(f"table {table_name}: row {shape.id} not found")
-            continue
-        if not n <= len(positions) <= n + 1:
-            spans.append((-1, -1))
-            continue
-        if len(positions) > n:
-            strays.append(positions[n])
-        start = len(cells)
-        cells.extend(positions[:n])
-        kinds.extend(c.kind for c in columns)
-        batched[shape.id] = (tuple(c.id for c in columns), start, len(cells))
-        spans.append((start, len(cells)))
-    whole = None
-    if (-1, -1) not in spans and all(len(s.columns) <= len(_BLANKS) for s in shapes):
-        blank = len(cells)
-        slices = tuple(
-            slice(blank, blank + len(shape.columns)) if span is None else slice(*span)
-            for shape, span in zip(shapes, spans, strict=True)
-        )
-        ids = tuple(s.id for s in shapes)
-        col_ids = tuple(tuple(c.id for c in s.columns) for s in shapes)
-        whole = (ids, col_ids, slices, tuple(missing))
-    kind = kinds[0] if kinds and kinds.count(kinds[0]) == len(kinds) else None
-    return _Batch(
-        shapes, tuple(cells), _picker(tuple(cells)), tuple(kinds), kind, tuple(strays), batched, whole
-    )
-
-
-def _picker(positions: tuple[int, ...]) -> Callable[[Sequence[Token]], tuple[Token, ...]]:
-    """itemgetter(*positions), always giving a tuple."""
-    if len(positions) >= 2:
-        pick: Callable[[Sequence[Token]], tuple[Token, ...]] = itemgetter(*positions)
-        return pick
-    return lambda tokens: tuple(tokens[i] for i in positions)
-
-
-# Cells of one kind, by text alone (a table's cells are mostly of one kind: the batch looks them up
-# without building a (text, kind) key per cell). Per source and kind, emptied like the others.
-@lru_cache(maxsize=256)
-def _kind_memo(source: CellSource | None, kind: ValueKind) -> dict[str, Cell]:
-    return {}
-
-
 def _fresh_cell(text: str, kind: ValueKind, source: CellSource | None) -> Cell:
     """`_cell(text, kind, source)`; a count of plain ASCII digits directly (normalisation leaves such
     text alone, and parse_cell reads it as int(text))."""
     if kind == "int" and text.isascii() and text.isdigit():
         return Cell(int(text), text, source)
     return _cell(text, kind, source)
-
-
-def _kind_cell(text: str, kind: ValueKind, source: CellSource | None, memo: dict[str, Cell]) -> Cell:
-    """One cell as `_read_row` reads it, `memo` being `_kind_memo(source, kind)`."""
-    if len(text) > _MEMO_MAX_LEN:
-        return _cell(text, kind, source)
-    found = memo.get(text)
-    if found is None:
-        found = _fresh_cell(text, kind, source)
-        if len(memo) >= _MEMO_ENTRIES:
-            memo.clear()
-        memo[text] = found
-    return found
-
-
-def _batch_cells(batch: _Batch, tokens: Sequence[Token]) -> list[Cell] | None:
-    """The batch's cells as `_read_whole_row` reads them, or None where build must look at a row:
-    a stray last cell not blank, cells of several sources, or a cell that does not read (it warns)."""
-    at = tokens.__getitem__
-    if batch.strays and any(map(_TEXT, map(at, batch.strays))):
-        return None
-    if not batch.cells:
-        return []
-    found = batch.pick(tokens)
-    sources = list(map(_SOURCE, found))
-    source = sources[0]
-    if sources.count(source) != len(sources):
-        return None
-    texts = list(map(_TEXT, found))
-    cells: list[Cell]
-    kind = batch.kind
-    if kind is not None:
-        by_text = _kind_memo(source, kind)
-        known = list(map(by_text.get, texts))
-        if all(known):  # a Cell is always true: every text was read before
-            cells = cast(list[Cell], known)
-        else:
-            cells = [
-                c if c is not None else _kind_cell(t, kind, source, by_text)
-                for c, t in zip(known, texts, strict=True)
-            ]
-    else:  # columns of several kinds (table 二): each cell from its kind's memo
-        memos: dict[ValueKind, dict[str, Cell]] = {}
-        cells = []
-        for text, cell_kind in zip(texts, batch.kinds, strict=True):
-            by_kind = memos.get(cell_kind)
-            if by_kind is None:
-                by_kind = memos[cell_kind] = _kind_memo(source, cell_kind)
-            cell = by_kind.get(text)
-            cells.append(cell if cell is not None else _kind_cell(text, cell_kind, source, by_kind))
-    flat = "".join(texts)
-    # Plain digits (and blanks) read in every column; anything else is looked at.
-    if not (flat.isascii() and flat.isdigit()) and any(c.value is None and c.raw != "" for c in cells):
-        return None
-    return cells
 
 
 def _memo_cell(
@@ -378,36 +246,6 @@ def build_at(
     walked: Walked,
     consistent: Consistency | None = None,
 ) -> tuple[Table, list[str]]:
-    """`build` of the runs of a walk over `tokens`: the rows that are their run (or it and a stray
-    blank) read in one batch, laid out once per walk (kept with it), the others as build reads them."""
-    layout = walked.layouts.get(id(shapes))
-    if not isinstance(layout, _Batch) or layout.shapes is not shapes:
-        layout = _batch_of(table_name, shapes, walked.rows)
-        walked.layouts[id(shapes)] = layout
-    cells = _batch_cells(layout, tokens)
-    rows = walked.rows
-    at = tokens.__getitem__
-    if cells is None:
-        return build(table_name, shapes, {row: list(map(at, p)) for row, p in rows.items()}, consistent)
-    whole = layout.whole
-    if whole is not None:
-        # Every row batched or not found: the rows are assembled at C speed (rows not found are
-        # blank cells, their warnings the layout's, in the shapes' order as build gives them).
-        row_ids, row_columns, slices, missing = whole
-        parts = map((cells + _BLANKS).__getitem__, slices)
-        return dict(zip(row_ids, map(dict, map(zip, row_columns, parts)), strict=True)), list(missing)
-    table: Table = {}
-    warnings: list[str] = []
-    memos = _Memos()
-    batched = layout.rows
-    for shape in shapes:
-        row_id = shape.id
-        place = batched.get(row_id)
-        if place is not None:
-            col_ids, start, end = place
-            table[row_id] = dict(zip(col_ids, cells[start:end], strict=True))
-            continue
-        positions = rows.get(row_id)
-        run = None if positions is None else list(map(at, positions))
-        table[row_id] = _build_row(table_name, shape, run, consistent, warnings, memos)
-    return table, warnings
+    """`build` of the runs of a walk over `tokens` (its rows: the positions of their value tokens)."""
+    runs = {row: [tokens[at] for at in positions] for row, positions in walked.rows.items()}
+    return build(table_name, shapes, runs, consistent)

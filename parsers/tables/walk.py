@@ -40,14 +40,12 @@ _Plan = dict[str, list[int]]
 
 
 class Walked:
-    """A walk's rows ({row id: the positions of its run's value tokens}), and what readers derive
-    from them alone, kept with them (`layouts`: by reader, e.g. build's batch of rows per shapes)."""
+    """A walk's rows: {row id: the positions of its run's value tokens}."""
 
-    __slots__ = ("layouts", "rows")
+    __slots__ = ("rows",)
 
     def __init__(self, rows: _Plan) -> None:
         self.rows = rows
-        self.layouts: dict[int, object] = {}
 
 
 _RunsMemo = dict[tuple[tuple[str, ...], tuple[str, ...]], Walked]
