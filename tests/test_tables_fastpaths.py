@@ -29,7 +29,7 @@ def _plain_collect_runs(
 ) -> dict[str, list[Token]]:
     """The walk as first written: each row's run of value tokens, nothing memoised."""
     walked = _plain_collect_walk(tokens_in, find, finder)
-    return {row: [tokens_in[at] for at in run] for row, run in walked.rows.items()}
+    return {row: [tokens_in[at] for at in run] for row, run in walked.items()}
 
 
 def _plain_collect_walk(
@@ -68,7 +68,7 @@ def _plain_collect_walk(
         if row is not None:
             current, run = row, []
     close()
-    return walk.Walked(runs)
+    return runs
 
 
 def _plain_detect_format(places: Sequence[_Place]) -> str | None:

@@ -247,5 +247,5 @@ def build_at(
     consistent: Consistency | None = None,
 ) -> tuple[Table, list[str]]:
     """`build` of the runs of a walk over `tokens` (its rows: the positions of their value tokens)."""
-    runs = {row: [tokens[at] for at in positions] for row, positions in walked.rows.items()}
+    runs = {row: [tokens[at] for at in positions] for row, positions in walked.items()}
     return build(table_name, shapes, runs, consistent)

@@ -81,7 +81,7 @@ def find_walk(tokens: Sequence[Token], fmt: str) -> Walked:
 def read_requests(tokens: Sequence[Token], fmt: str) -> tuple[Table | None, list[str], int]:
     """(table or None, warnings, number of rows found)."""
     walked = find_walk(tokens, fmt)
-    found = len(walked.rows)
+    found = len(walked)
     if found < MIN_ROWS:
         return None, [], found
     table, warnings = build_at(NAME, _shapes(fmt), tokens, walked, applicant_sum_holds)

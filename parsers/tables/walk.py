@@ -36,18 +36,8 @@ _IS_PROSE: Final = operator.itemgetter(4)
 # positions it finds are memoised per finder and skeleton. Only streams without prose are kept: the
 # skeleton is then a table's labels, not document text. Emptied with the other lru_caches.
 _RUNS_MEMO_ENTRIES: Final[int] = 256
-_Plan = dict[str, list[int]]
-
-
-class Walked:
-    """A walk's rows: {row id: the positions of its run's value tokens}."""
-
-    __slots__ = ("rows",)
-
-    def __init__(self, rows: _Plan) -> None:
-        self.rows = rows
-
-
+# A walk's rows: {row id: the positions of its run's value tokens}.
+Walked = dict[str, list[int]]
 _RunsMemo = dict[tuple[tuple[str, ...], tuple[str, ...]], Walked]
 
 
@@ -56,7 +46,7 @@ def _runs_memo(finder: str) -> _RunsMemo:
     return {}
 
 
-def _walk(tokens: Sequence[Token], find: Finder) -> _Plan:
+def _walk(tokens: Sequence[Token], find: Finder) -> Walked:
     """{row id: the positions of the value tokens after its label}."""
     runs: dict[str, list[int]] = {}
     current: str | None = None
@@ -99,7 +89,7 @@ def collect_walk(tokens: Sequence[Token], find: Finder, finder: str | None = Non
 
     Its rows may be shared with the walk memo: callers must not change them."""
     if finder is None:
-        return Walked(_walk(tokens, find))
+        return _walk(tokens, find)
     memo = _runs_memo(finder)
     skeleton = (tuple(map(_KIND, tokens)), tuple(map(_KEY, tokens)))
     found = memo.get(skeleton)
@@ -107,7 +97,7 @@ def collect_walk(tokens: Sequence[Token], find: Finder, finder: str | None = Non
         # Only prose-free streams are stored, and a label's prose verdict follows from its key
         # (tokens._label): a stream of the same kinds and keys is prose-free too.
         return found
-    walked = Walked(_walk(tokens, find))
+    walked = _walk(tokens, find)
     if not any(map(_IS_PROSE, tokens)):
         if len(memo) >= _RUNS_MEMO_ENTRIES:
             memo.clear()
@@ -122,5 +112,5 @@ def collect_runs(tokens: Sequence[Token], find: Finder, finder: str | None = Non
     given, in order: the walk is then memoised by the stream's skeleton (see _RUNS_MEMO_ENTRIES)."""
     at = tokens.__getitem__
     return {
-        row: list(map(at, positions)) for row, positions in collect_walk(tokens, find, finder).rows.items()
+        row: list(map(at, positions)) for row, positions in collect_walk(tokens, find, finder).items()
     }
