@@ -493,6 +493,12 @@ def _parse_html(text: str) -> Element:
     root = lxml.etree.fromstring(text, _HTML_PARSER)
     if root is None:
         raise lxml.etree.ParserError("Document is empty")
+    # Markup out of place before <body> (a <meta> after </head>, say) can make libxml2 close the page's
+    # <html> and open a second one beside it, holding the body. Everything reads from the first: the
+    # others are moved into it, so no part of the page is out of reach.
+    for extra in list(root.itersiblings()):
+        if isinstance(extra.tag, str):
+            root.append(extra)
     return root
 
 

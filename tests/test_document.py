@@ -366,3 +366,17 @@ def test_plain_text_footer_is_cut_and_its_site_code_kept() -> None:
     doc = load("\n".join(body + footer).encode("utf-8"), "text/plain")
     assert _texts(doc.blocks) == body
     assert doc.metas == {"SiteIDCode": "9901020001"}
+
+
+def test_a_stray_html_end_tag_before_the_body_loses_nothing() -> None:
+    # libxml2 closes the page at the stray </html> and opens a second <html> beside it for the body.
+    page = (
+        '<html><head><title>样本县2024年政府信息公开工作年度报告</title>'
+        '<meta name="PubDate" content="2025-01-20"></head></html>\n'
+        '<body><div class="nav">首页</div><div id="zoom"><p>一、总体情况</p><p>本年新收申请12件。</p>'
+        "</div><div>发布日期：2025-01-21</div></body>"
+    )
+    doc = from_html(page)
+    assert [b.text for b in doc.blocks if isinstance(b, Line)] == ["一、总体情况", "本年新收申请12件。"]
+    assert doc.metas["PubDate"] == "2025-01-20"
+    assert doc.header_text == "发布日期:2025-01-21"

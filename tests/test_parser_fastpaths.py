@@ -218,10 +218,10 @@ def _plain_row_values(cells: Mapping[str, Cell] | None, cols: tuple[str, ...]) -
     return checks._values((cells or no_row).get(col) for col in cols)
 
 
-@pytest.fixture
-def general_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every memo and shortcut the parser took for speed replaced by the computation it stands for."""
-    plain: list[tuple[object, str, object]] = [
+def general_patches() -> list[tuple[object, str, object]]:
+    """The memos and shortcuts of the document, normalisation, sections and checks layers, as (module, name,
+    the computation it stands for)."""
+    return [
         (normalize, "_normalize_cached", normalize._normalize),
         (normalize, "_label_key", normalize._label_key.__wrapped__),
         (normalize, "_translate", lambda s: s.translate(normalize._TRANSLATE)),
@@ -246,7 +246,12 @@ def general_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         (checks, "_row_values", _plain_row_values),
         (checks, "_STATEMENTS", tuple(dataclasses.replace(s, word="") for s in checks._STATEMENTS)),
     ]
-    for module, name, value in plain:
+
+
+@pytest.fixture
+def general_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every memo and shortcut the parser took for speed replaced by the computation it stands for."""
+    for module, name, value in general_patches():
         monkeypatch.setattr(module, name, value)
     yield
 

@@ -24,6 +24,10 @@ from tests.corpus_pages import corpus_pages
 Call = tuple[tuple[Any, ...], dict[str, Any]]
 
 
+# The candidate keys unmemoised (taken at import: other tests swap walk._candidates itself).
+_PLAIN_CANDIDATES = walk._candidates.__wrapped__
+
+
 def _plain_collect_runs(
     tokens_in: Sequence[Token], find: walk.Finder, finder: str | None = None
 ) -> dict[str, list[Token]]:
@@ -64,7 +68,7 @@ def _plain_collect_walk(
             pieces = ()
             continue
         pieces = (*pieces, token.key)[-3:]
-        row = find(walk._candidates.__wrapped__(pieces))
+        row = find(_PLAIN_CANDIDATES(pieces))
         if row is not None:
             current, run = row, []
     close()
@@ -95,42 +99,48 @@ def _plain_words(text: str, source: CellSource | None) -> list[Token]:
     return out
 
 
+def plain_table_patches() -> list[tuple[object, str, object]]:
+    """Every shortcut of parsers.tables, as (module, name, the computation it stands for)."""
+    return [
+        *((module, "collect_runs", _plain_collect_runs) for module in (active, requests, review)),
+        *((module, "collect_walk", _plain_collect_walk) for module in (active, requests)),
+        # Every row is tried against every label.
+        (requests, "candidate_rows", lambda table, fmt, key: range(len(requests.request_row_keys(fmt)))),
+        (active, "candidate_rows", lambda table, fmt, key: range(len(active.active_row_keys(fmt)))),
+        (read, "detect_format", _plain_detect_format),
+        (tokens, "_words", _plain_words),
+        (tokens, "_text_tokens_cached", tokens._text_tokens),
+        (tokens, "_row_tokens_cached", tokens._row_tokens),
+        (tokens, "_row_of", lambda cells, source: tokens._row((c, source) for c in cells)),
+        (
+            build,
+            "_read_whole_row",
+            lambda name, row_id, columns, run, texts, warnings, memos: build._read_row(
+                name, row_id, columns, texts, [t.source for t in run], warnings
+            ),
+        ),
+        (build, "_cell_memo", lambda source: {}),
+        (build, "_fresh_cell", build._cell),
+        (build, "_stray_blank", lambda texts, n: False),
+        (read, "_inert", lambda blocks: False),
+        (read, "_searched", list),
+    ]
+
+
+def clear_label_memos() -> None:
+    """The label-match memos, which the candidate-row shortcut filled (the plain path must not read them)."""
+    requests._matches.cache_clear()
+    active._match.cache_clear()
+
+
 @pytest.fixture
 def plain_tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every shortcut of parsers.tables replaced by the computation it stands for."""
-    for module in (active, requests, review):
-        monkeypatch.setattr(module, "collect_runs", _plain_collect_runs)
-    for module in (active, requests):
-        monkeypatch.setattr(module, "collect_walk", _plain_collect_walk)
-    # Every row is tried against every label (the caches, warm from the fast path, emptied).
-    monkeypatch.setattr(
-        requests, "candidate_rows", lambda table, fmt, key: range(len(requests.request_row_keys(fmt)))
-    )
-    monkeypatch.setattr(
-        active, "candidate_rows", lambda table, fmt, key: range(len(active.active_row_keys(fmt)))
-    )
-    requests._matches.cache_clear()
-    active._match.cache_clear()
-    monkeypatch.setattr(read, "detect_format", _plain_detect_format)
-    monkeypatch.setattr(tokens, "_words", _plain_words)
-    monkeypatch.setattr(tokens, "_text_tokens_cached", tokens._text_tokens)
-    monkeypatch.setattr(tokens, "_row_tokens_cached", tokens._row_tokens)
-    monkeypatch.setattr(tokens, "_row_of", lambda cells, source: tokens._row((c, source) for c in cells))
-    monkeypatch.setattr(
-        build,
-        "_read_whole_row",
-        lambda name, row_id, columns, run, texts, warnings, memos: build._read_row(
-            name, row_id, columns, texts, [t.source for t in run], warnings
-        ),
-    )
-    monkeypatch.setattr(build, "_cell_memo", lambda source: {})
-    monkeypatch.setattr(build, "_fresh_cell", build._cell)
-    monkeypatch.setattr(build, "_stray_blank", lambda texts, n: False)
-    monkeypatch.setattr(read, "_inert", lambda blocks: False)
-    monkeypatch.setattr(read, "_searched", list)
+    for module, name, value in plain_table_patches():
+        monkeypatch.setattr(module, name, value)
+    clear_label_memos()
     yield
-    requests._matches.cache_clear()
-    active._match.cache_clear()
+    clear_label_memos()
 
 
 Reading = tuple[str | None, dict[str, object], list[str]]
