@@ -494,9 +494,17 @@ def stated_figures(texts: Iterable[str | None]) -> dict[str, tuple[int, str]]:
                 end = len(text)
             lines[start] = end
             at = text.find(word, end)
+    return _figures_stated_in(text[start : lines[start]] for start in sorted(lines))
+
+
+def stated_figures_general(texts: Iterable[str | None]) -> dict[str, tuple[int, str]]:
+    """stated_figures line by line: the reference its whole-text reading is tested against."""
+    return _figures_stated_in(line for text in texts if text for line in text.split("\n"))
+
+
+def _figures_stated_in(lines: Iterable[str]) -> dict[str, tuple[int, str]]:
     found: dict[str, dict[int, str]] = {}
-    for start in sorted(lines):
-        line = text[start : lines[start]]
+    for line in lines:
         if "|" in line:
             continue  # a flattened table row, not prose
         statements = (
@@ -504,23 +512,6 @@ def stated_figures(texts: Iterable[str | None]) -> dict[str, tuple[int, str]]:
         )
         for sid, figure, words in statements:
             found.setdefault(sid, {}).setdefault(figure, words)
-    return {sid: next(iter(v.items())) for sid, v in found.items() if len(v) == 1}
-
-
-def stated_figures_general(texts: Iterable[str | None]) -> dict[str, tuple[int, str]]:
-    """stated_figures line by line: the reference its whole-text reading is tested against."""
-    found: dict[str, dict[int, str]] = {}
-    for text in texts:
-        if not text:
-            continue
-        for line in text.split("\n"):
-            if "|" in line:
-                continue  # a flattened table row, not prose
-            statements = (
-                _line_statements_cached(line) if len(line) <= _LINE_MEMO_MAX_LEN else _line_statements(line)
-            )
-            for sid, figure, words in statements:
-                found.setdefault(sid, {}).setdefault(figure, words)
     return {sid: next(iter(v.items())) for sid, v in found.items() if len(v) == 1}
 
 
