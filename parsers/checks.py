@@ -57,8 +57,17 @@ def _values(cells: Iterable[Cell | None]) -> Values:
 
 def _terms_sum(names: Sequence[str], values: Values) -> tuple[Number | None, list[str]]:
     """(sum of the values, or None when one is blank or n/a; the "name value" words of the terms)."""
+    total, words, _ = _terms(names, values, False)
+    return total, words
+
+
+def _terms(
+    names: Sequence[str], values: Values, zeros_counted: bool
+) -> tuple[Number | None, list[str], int]:
+    """_terms_sum's (sum, words), and how many zero terms were left out of the words when `zeros_counted`."""
     total: Number | None = 0
     words: list[str] = []
+    zeros = 0
     for name, value in zip(names, values, strict=True):
         if value is None:
             words.append(name + " blank")
@@ -67,10 +76,13 @@ def _terms_sum(names: Sequence[str], values: Values) -> tuple[Number | None, lis
             words.append(name + " " + value)
             total = None
         else:
-            words.append(name + " " + str(value))
+            if zeros_counted and value == 0:
+                zeros += 1
+            else:
+                words.append(name + " " + str(value))
             if total is not None:
                 total = total + value
-    return total, words
+    return total, words, zeros
 
 
 def _side_of(words: list[str], total: Number | None) -> str:
@@ -121,23 +133,7 @@ def _long_sum_values(
 ) -> Check:
     """Like `_equation_values`, but a sum of many terms is written with its zero terms counted, not listed.
     """
-    a: Number | None = 0
-    words: list[str] = []
-    zeros = 0
-    for name, value in zip(names, values, strict=True):
-        if value is None:
-            words.append(name + " blank")
-            a = None
-        elif isinstance(value, str):
-            words.append(name + " " + value)
-            a = None
-        else:
-            if value == 0:
-                zeros += 1
-            else:
-                words.append(name + " " + str(value))
-            if a is not None:
-                a = a + value
+    a, words, zeros = _terms(names, values, True)
     b = None if isinstance(total_value, str) else total_value
     ok = None if a is None or b is None else a == b
     text = " + ".join(words)
