@@ -20,8 +20,9 @@ import datetime as dt
 import html
 import json
 import sys
+import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -30,6 +31,8 @@ REPO_ROOT: Final[Path] = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as `python bench/make_corpus.py`
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench.portal_page import portal_page  # noqa: E402
+from bench.word_markup import word_pasted  # noqa: E402
 from crawler.sampleportal.generator import (  # noqa: E402
     SyntheticPage,
     SyntheticReport,
@@ -45,12 +48,16 @@ GBK_SOURCES: Final[tuple[str, ...]] = ("gbk_nocharset", "gbk_declared_utf8")
 
 @dataclass(frozen=True)
 class PageStyle:
-    """How one kind of portal wraps a report: body container, charset and whether it declares it."""
+    """How one kind of portal wraps a report: body container, charset and whether it declares it, the
+    body's markup ("plain": as `render` writes it; "word": pasted from Word, `word_markup`) and the page
+    around it ("lean": the few widgets a parser must drop; "portal": a whole portal page, `portal_page`)."""
 
     name: str
     container: str  # opening tag of the body container
     charset: str = "utf-8"
     declare_charset: bool = True
+    markup: str = "plain"
+    chrome: str = "lean"
 
     @property
     def content_type(self) -> str:
@@ -61,6 +68,12 @@ STYLES: Final[dict[str, PageStyle]] = {
     "trs": PageStyle("trs", '<div class="TRS_Editor">'),
     "hanweb": PageStyle("hanweb", '<div id="zoom">'),
     "gbk": PageStyle("gbk", '<div class="article-content">', charset="gbk", declare_charset=False),
+}
+# The same three sites as whole portal pages: what a crawler fetches from them. The two large editor
+# platforms keep the markup of reports pasted from Word; the GBK site's older CMS keeps plain markup.
+PORTAL_STYLES: Final[dict[str, PageStyle]] = {
+    name: replace(style, markup="plain" if name == "gbk" else "word", chrome="portal")
+    for name, style in STYLES.items()
 }
 # The sample portal's regions (codes 99xxxx: outside the national code space) and the style of each.
 SITES: Final[tuple[tuple[str, str, str], ...]] = (
@@ -98,6 +111,22 @@ def report_page(
         metas["ContentSource"] = source
         info.append(f"<span>来源：{_esc(source)}</span>")
     charset = f'<meta charset="{style.charset}">\n' if style.declare_charset else ""
+    if style.markup == "word":
+        body_html = word_pasted(body_html)
+    if style.chrome == "portal":
+        info.insert(0, f"<span>索引号：{site_id}/{zlib.crc32(title.encode()) % 10**6:06d}</span>")
+        return portal_page(
+            title=title,
+            body_html=body_html,
+            container=style.container,
+            charset_meta=charset,
+            metas=metas,
+            info=info,
+            portal=portal,
+            site_name=site_name,
+            site_code=site_code,
+            site_id=site_id,
+        ).encode(style.charset)
     page = (
         f"<!DOCTYPE html>\n<html>\n<head>\n{charset}<title>{_esc(title)}_{_esc(portal)}</title>\n"
         + "".join(f'<meta name="{k}" content="{_esc(v)}">\n' for k, v in metas.items())

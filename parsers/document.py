@@ -644,6 +644,11 @@ def body_container(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return cast(lxml.html.HtmlElement, _find_container(root))
 
 
+# Inline elements that carry runs of text (Word's <span lang="EN-US">, <b>, <o:p>, <font>…): neither
+# blocks, line breaks nor dropped tags, so a childless one adds its text and its tail to the line it is in.
+_RUN_TAGS = frozenset({"span", "b", "strong", "i", "em", "u", "font", "o:p", "a", "sub", "sup", "small"})
+
+
 def _collect_cell_text(el: Element, cell: Element, parts: list[str]) -> None:
     tag = el.tag
     if tag in ("script", "style"):
@@ -655,7 +660,13 @@ def _collect_cell_text(el: Element, cell: Element, parts: list[str]) -> None:
     if isinstance(tag, str) and el.text:
         parts.append(el.text)
     for child in el:
-        _collect_cell_text(child, cell, parts)
+        if child.tag in _RUN_TAGS and not len(child):  # a run of text (Word's <span>): text, then tail
+            if child.text:
+                parts.append(child.text)
+            if child.tail:
+                parts.append(child.tail)
+        else:
+            _collect_cell_text(child, cell, parts)
     if el is not cell and el.tail:
         parts.append(el.tail)
 
@@ -856,6 +867,17 @@ class _HtmlWalker:
                     text = child.text
                     if text and not text.isspace():
                         texts.append(text)
+                    tail = child.tail
+                    if tail and (buffer or not tail.isspace()):
+                        buffer.append(tail)
+                elif child.tag in _RUN_TAGS and not len(child):
+                    # A run of text inside a line (Word's <span lang="EN-US">2023</span>): its text, unless
+                    # it is a widget or hidden, and its tail, as walk() reads it.
+                    keys = child.keys()
+                    if not keys or not _leaf_is_chrome(child, keys):
+                        text = child.text
+                        if text:
+                            buffer.append(text)
                     tail = child.tail
                     if tail and (buffer or not tail.isspace()):
                         buffer.append(tail)

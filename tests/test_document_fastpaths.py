@@ -9,7 +9,7 @@ from pathlib import Path
 import lxml.etree
 import pytest
 
-from bench.make_corpus import SITES
+from bench.make_corpus import PORTAL_STYLES, SITES
 from bench.parse import build_corpus
 from parsers import document
 from parsers.normalize import normalize_text
@@ -19,10 +19,16 @@ Element = lxml.etree._Element
 
 
 def _pages(seeds: Path) -> list[tuple[str, bytes, str | None]]:
-    """Every bench page (all sample regions), every tests/corpus HTML document and every seed report."""
+    """Every bench page (all sample regions), a third of the portal pages, every tests/corpus HTML document
+    and every seed report."""
     pages = [
         (f"bench {n} {page.label}", page.data, page.content_type)
         for n, page in enumerate(build_corpus(len(SITES), None))
+    ]
+    pages += [  # a third of the portal pages: Word's markup, a whole page's chrome
+        (f"portal {n} {page.label}", page.data, page.content_type)
+        for n, page in enumerate(build_corpus(len(SITES), None, PORTAL_STYLES))
+        if n % 3 == 0
     ]
     for directory in (REPO_ROOT / "tests" / "corpus", seeds):
         for path in sorted(directory.iterdir()):
@@ -234,3 +240,31 @@ def test_page_lines_normalised_together_as_one_by_one(trees: list[tuple[str, Ele
         walker.finish()
         raws = sink.gathered
         assert normalize_lines(raws) == [_normalize(raw) for raw in raws], name
+
+
+def test_runs_of_text_are_read_without_walking_them(
+    trees: list[tuple[str, Element]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Word's runs (<span>s) are read in their line's loop: walk() is entered for far fewer elements, and the
+    lines are the same (the sink's lines; tests/test_parser_fastpaths.py compares whole parses)."""
+    portal = [(name, root) for name, root in trees if name.startswith("portal")]
+    assert len(portal) == 70
+
+    calls = 0
+    walk = document._HtmlWalker.walk
+
+    def counted(self: document._HtmlWalker, el: Element, top: bool = False) -> None:
+        nonlocal calls
+        calls += 1
+        walk(self, el, top)
+
+    monkeypatch.setattr(document._HtmlWalker, "walk", counted)
+    counts = []
+    lines = []
+    for run_tags in (document._RUN_TAGS, frozenset[str]()):
+        monkeypatch.setattr(document, "_RUN_TAGS", run_tags)
+        calls = 0
+        lines.append([_read(root, document._LineSink())[0] for _, root in portal])
+        counts.append(calls)
+    assert lines[0] == lines[1]
+    assert counts[0] * 3 < counts[1], counts

@@ -233,6 +233,7 @@ def general_patches() -> list[tuple[object, str, object]]:
         (document, "_CHROME_ONLY", re.compile(r"(?s).*")),
         (document, "_is_chrome", _plain_is_chrome),
         (document, "_holds_visible_chars", _plain_holds_visible_chars),
+        (document, "_RUN_TAGS", frozenset()),  # runs of text walked like any element
         (tokens, "_text_tokens_cached", tokens._text_tokens),
         (tokens, "_row_tokens_cached", tokens._row_tokens),
         (tokens, "source_of", tokens.source_of.__wrapped__),
