@@ -21,7 +21,7 @@ a handful of entries) are emptied, so each pass is a first pass over the corpus:
 that recur is what the corpus itself repeats, never what an earlier pass left behind.
 Targets (printed per corpus, not asserted): ≥ 200 reports/s and parser time ≤ 4 × the baseline.
 `--profile` adds the share of each parser layer and cProfile's top 15 functions by cumulative time, over
-one extra (profiled) parse pass.
+one extra (profiled) parse pass of the last corpus timed.
 """
 
 from __future__ import annotations

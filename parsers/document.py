@@ -891,8 +891,8 @@ class _HtmlWalker:
 
 
 def _leaf_is_chrome(el: Element, keys: Sequence[str | bytes]) -> bool:
-    """_is_chrome_element for an element of _LEAF_LINE_TAGS (never a dropped tag) with these attributes:
-    without a class or id only its style can hide it."""
+    """_is_chrome_element for an element of _LEAF_LINE_TAGS or _RUN_TAGS (never a dropped tag) with these
+    attributes: without a class or id only its style can hide it."""
     if keys != _STYLE_ONLY and ("class" in keys or "id" in keys):
         return _is_chrome_element(el)
     if "style" not in keys:
