@@ -326,10 +326,15 @@ def _split_inline(text: str) -> list[str]:
         found = match_heading(text[pos : pos + _INLINE_WINDOW], allow_legacy=False)
         if found is not None and found.strength == "exact" and found.numbered:
             cuts.append(pos)
+    return _cut(text, cuts)
+
+
+def _cut(text: str, cuts: list[int]) -> list[str]:
+    """The text's pieces between the cut positions (cuts[0] == 0), stripped, empty ones left out."""
     if len(cuts) == 1:
         return [text]
-    cuts.append(len(text))
-    return [text[a:b].strip() for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+    ends = [*cuts[1:], len(text)]
+    return [piece for a, b in zip(cuts, ends, strict=True) if (piece := text[a:b].strip())]
 
 
 def _split_inline_general(text: str) -> list[str]:
@@ -344,10 +349,7 @@ def _split_inline_general(text: str) -> list[str]:
         found = match_heading(text[pos : pos + _INLINE_WINDOW], allow_legacy=False)
         if found is not None and found.strength == "exact" and found.numbered:
             cuts.append(pos)
-    if len(cuts) == 1:
-        return [text]
-    cuts.append(len(text))
-    return [text[a:b].strip() for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+    return _cut(text, cuts)
 
 
 # ---------------------------------------------------------------------------------------------
